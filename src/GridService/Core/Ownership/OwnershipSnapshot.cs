@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using Geo.GridService.Departments;
+using Geo.GridService.Grids;
+using Geo.GridService.Responsibility;
+using Geo.Spatial.Crs;
+using Geo.Spatial.Failures;
+
+namespace Geo.GridService.Ownership;
+
+/// <summary>
+/// An immutable, consistent view of everything an ownership answer needs (grid versions, departments, the matrix),
+/// taken at one store revision. Readers never lock: a refresh builds a new snapshot and swaps the reference.
+/// Indexes of past versions are built on first use.
+/// </summary>
+public sealed class OwnershipSnapshot
+{
+    /// <summary>China Standard Time (UTC+8, no daylight saving): the day an "at" date and "today" refer to.</summary>
+    public static readonly TimeSpan ChinaOffset = TimeSpan.FromHours(8);
+
+    private readonly GridVersion[] _versions;
+    private readonly IReadOnlyDictionary<int, IReadOnlyList<Grid>> _gridsByVersion;
+    private readonly ConcurrentDictionary<int, Lazy<VersionView>> _views = new();
+    private readonly Dictionary<string, Department> _departments;
+    private readonly IReadOnlyList<ResponsibilityRule> _rules;
+    private readonly double _boundaryToleranceMetres;
+
+    public OwnershipSnapshot(long revision, IReadOnlyList<GridVersion> versions, IReadOnlyDictionary<int, IReadOnlyList<Grid>> gridsByVersion,
+        IReadOnlyList<Department> departments, IReadOnlyList<ResponsibilityRule> rules, double boundaryToleranceMetres = 0.5)
+    {
+        Revision = revision;
+        _versions = [.. versions.OrderBy(v => v.Number)];
+        _gridsByVersion = gridsByVersion;
+        _departments = departments.ToDictionary(d => d.Code.Value, StringComparer.Ordinal);
+        _rules = rules;
+        _boundaryToleranceMetres = boundaryToleranceMetres;
+        if (Current is { } current) _ = View(current.Number); // build the current index eagerly
+    }
+
+    public long Revision { get; }
+
+    public IReadOnlyList<GridVersion> Versions => _versions;
+
+    /// <summary>The version valid today, else the newest.</summary>
+    public GridVersion? Current => VersionOn(Today()) ?? (_versions.Length > 0 ? _versions[^1] : null);
+
+    public static DateOnly Today(TimeProvider? clock = null) =>
+        DateOnly.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().ToOffset(ChinaOffset).DateTime);
+
+    public GridVersion? VersionOn(DateOnly day) => _versions.LastOrDefault(v => v.IsValidOn(day));
+
+    /// <summary>The index of a version (built on first use).</summary>
+    public GridIndex Index(int version) => View(version).Index;
+
+    /// <summary>Answers one query; expected failures (outside every grid, no version, no rule) are values.</summary>
+    public Result<OwnershipAnswer> Answer(in OwnershipQuery q)
+    {
+        if (!CoordinateConverter.IsInRange(q.Crs, q.X, q.Y))
+            return Failure.BadRequest("coordinate_out_of_range",
+                $"({q.X}, {q.Y}) is not a valid coordinate in {q.Crs.Name} (x = easting/longitude, y = northing/latitude).");
+        GridVersion? version;
+        if (q.At is { } at)
+        {
+            version = VersionOn(at);
+            if (version is null)
+                return Failure.NotFound("no_grid_version", $"No grid version was valid on {at:yyyy-MM-dd}.");
+        }
+        else
+        {
+            version = Current;
+            if (version is null) return Failure.NotFound("no_grid_version", "No grids have been imported yet.");
+        }
+        var (lon, lat) = q.Crs.Kind == CrsKind.Cgcs2000 ? (q.X, q.Y) : CoordinateConverter.ToCgcs2000(q.Crs, q.X, q.Y);
+        var view = View(version.Number);
+        var hit = view.Index.Locate(lon, lat);
+        if (!hit.Found) return OutsideAllGrids(view, version, q, lon, lat);
+        return Build(view, version, hit, q, lon, lat);
+    }
+
+    private OwnershipAnswer Build(VersionView view, GridVersion version, GridHit hit, in OwnershipQuery q, double lon, double lat)
+    {
+        var grid = view.Index.Grids[hit.GridIndex];
+        var rule = view.Matrix.Resolve(hit.GridIndex, q.Class);
+        DepartmentRef? dept = null;
+        if (rule is not null && _departments.TryGetValue(rule.Department.Value, out var d))
+            dept = new DepartmentRef(d.Code.Value, d.Name, d.Contact, d.Phone);
+        return new OwnershipAnswer(
+            view.GridRefs[hit.GridIndex],
+            dept,
+            rule is null ? null : new RuleRef(rule.Id, rule.Grid?.Value, rule.Class?.ToString(), rule.Describe()),
+            hit.OnBoundary, q.Crs.Name, q.X, q.Y, lon, lat, q.Class?.ToString(), version.Number);
+    }
+
+    private static Failure OutsideAllGrids(VersionView view, GridVersion version, in OwnershipQuery q, double lon, double lat)
+    {
+        var (nearest, distance) = view.Index.Nearest(lon, lat);
+        var ext = new Dictionary<string, object?>
+        {
+            ["gridVersion"] = version.Number,
+            ["lon"] = lon,
+            ["lat"] = lat,
+        };
+        var message = $"({q.X}, {q.Y}) in {q.Crs.Name} lies outside every grid of version {version.Number}.";
+        if (nearest >= 0)
+        {
+            var g = view.Index.Grids[nearest];
+            ext["nearestGrid"] = new { code = g.Code.Value, name = g.Name };
+            ext["distanceMetres"] = Math.Round(distance, 1);
+            message += $" The nearest grid is {g.Code} {g.Name}, {distance:F1} m away.";
+        }
+        return new Failure("outside_all_grids", message, FailureKind.NotFound, $"POINT ({lon:F7} {lat:F7})", ext);
+    }
+
+    private VersionView View(int version) =>
+        _views.GetOrAdd(version, v => new Lazy<VersionView>(() => BuildView(v), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+
+    private VersionView BuildView(int version)
+    {
+        var grids = _gridsByVersion.TryGetValue(version, out var g) ? g : [];
+        var index = new GridIndex(grids, _boundaryToleranceMetres);
+        var matrix = new ResponsibilityMatrix(grids.Select(x => x.Code).ToArray(), _rules);
+        var refs = grids.Select(x => new GridRef(x.Code.Value, x.Name, x.SubdistrictCode, x.SubdistrictName, x.CommunityCode, x.CommunityName)).ToArray();
+        return new VersionView(index, matrix, refs);
+    }
+
+    private sealed record VersionView(GridIndex Index, ResponsibilityMatrix Matrix, GridRef[] GridRefs);
+}

@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+using Geo.GridService.Ownership;
+
+namespace Geo.GridService.Host.Http;
+
+/// <summary>Source-generated serializers for the hot ownership path.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(OwnershipAnswer))]
+[JsonSerializable(typeof(OwnershipApi.BatchRequest))]
+[JsonSerializable(typeof(OwnershipApi.BatchResponse))]
+internal sealed partial class GeoJsonContext : JsonSerializerContext;

@@ -1,0 +1,39 @@
+namespace Geo.GridService.Host.Http;
+
+/// <summary>Service configuration (section <c>Geo</c> of appsettings.json, or environment variables GEO__*).</summary>
+public sealed class GeoOptions
+{
+    /// <summary>Path of the embedded GeoPackage store; created when missing.</summary>
+    public string Store { get; set; } = "data/geo.gpkg";
+
+    /// <summary>The county whose grid codes this instance accepts (汝州市 410482).</summary>
+    public string County { get; set; } = "410482";
+
+    /// <summary>An admin key accepted in addition to the stored ones, for bootstrapping (also GEO_ADMIN_KEY).
+    /// Empty = none. At least 24 characters.</summary>
+    public string? BootstrapAdminKey { get; set; }
+
+    /// <summary>When true, reads (ownership, grids, departments, the matrix) need no key; writes always do.</summary>
+    public bool AnonymousRead { get; set; } = true;
+
+    /// <summary>Distance in metres under which a point is reported as on a grid boundary.</summary>
+    public double BoundaryToleranceMetres { get; set; } = 0.5;
+
+    /// <summary>Most points in one batch ownership request.</summary>
+    public int MaxBatchPoints { get; set; } = 10_000;
+
+    /// <summary>Largest grid file accepted by the import endpoint, in bytes.</summary>
+    public long MaxImportBytes { get; set; } = 200L * 1024 * 1024;
+
+    /// <summary>Largest JSON body on other endpoints, in bytes.</summary>
+    public long MaxJsonBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest batch request body, in bytes (10,000 points fit in under 1 MB).</summary>
+    public long MaxBatchBytes { get; set; } = 4L * 1024 * 1024;
+
+    /// <summary>How often the store's revision is polled to pick up other instances' writes, in milliseconds.</summary>
+    public int RefreshIntervalMs { get; set; } = 1000;
+
+    /// <summary>Directory of sample data to load into an empty store at start (the README's run command); empty = none.</summary>
+    public string? LoadSamples { get; set; }
+}

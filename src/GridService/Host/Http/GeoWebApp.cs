@@ -1,0 +1,159 @@
+using System.Text.Encodings.Web;
+using Geo.GridService.Codes;
+using Geo.GridService.Grids;
+using Geo.GridService.Host.Application;
+using Geo.GridService.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace Geo.GridService.Host.Http;
+
+/// <summary>Builds the web application around an opened store: services, middleware, endpoints.</summary>
+public static class GeoWebApp
+{
+    public static WebApplication Build(IGridStore store, GeoOptions options, string[]? args = null, string? urls = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args ?? [],
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
+        if (urls is not null) builder.WebHost.UseUrls(urls);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o => o.JsonWriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxJsonBytes; // small by default; raised per endpoint where uploads happen
+            k.AddServerHeader = false;
+        });
+
+        var county = CountyCode.Parse(options.County);
+        if (!county.IsOk) throw new InvalidOperationException($"Geo:County is invalid: {county.Failure.Message}");
+
+        var services = builder.Services;
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton(store);
+        services.AddSingleton(new OwnershipService(store, options.BoundaryToleranceMetres));
+        services.AddSingleton(new GridImport(store, county.Value, new GridValidationOptions(county.Value)));
+        var registry = new ApiKeyRegistry();
+        registry.SetBootstrap(string.IsNullOrEmpty(options.BootstrapAdminKey) ? Environment.GetEnvironmentVariable("GEO_ADMIN_KEY") : options.BootstrapAdminKey);
+        services.AddSingleton(registry);
+        services.AddHostedService<StoreWatcher>();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.Scheme, null);
+        Policies.Configure(services.AddAuthorizationBuilder(), options.AnonymousRead);
+
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            ctx.ProblemDetails.Extensions["traceId"] = ctx.HttpContext.TraceIdentifier;
+            ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+        });
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+            o.SerializerOptions.MaxDepth = 32;
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, GeoJsonContext.Default);
+        });
+        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info = new() { Title = "汝州市数字化城管 网格服务 API (Ruzhou grid service)", Version = "v1",
+                Description = "Grids, departments, the responsibility matrix and the dispatch ownership answer. " +
+                              "Coordinates: x = easting/longitude, y = northing/latitude. Errors are RFC 9457 problem+json. " +
+                              "Writes need an X-Api-Key header with the gis or admin role." };
+            return Task.CompletedTask;
+        }));
+
+        var app = builder.Build();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = static e => e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status500InternalServerError,
+        });
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/openapi/v1.json", "Geo API v1");
+            o.RoutePrefix = "docs";
+            o.DocumentTitle = "API 参考 · 汝州市网格服务";
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi().AllowAnonymous();
+        app.MapGet("/health", Health).AllowAnonymous().WithTags("Service").WithName("Health");
+        app.MapOwnershipApi();
+        app.MapGridsApi();
+        app.MapDirectoryApi();
+        return app;
+    }
+
+    /// <summary>Loads the snapshot and keys before the first request is served.</summary>
+    public static async Task PrepareAsync(WebApplication app, CancellationToken ct = default)
+    {
+        var store = app.Services.GetRequiredService<IGridStore>();
+        var options = app.Services.GetRequiredService<IOptions<GeoOptions>>().Value;
+        var ownership = app.Services.GetRequiredService<OwnershipService>();
+        if (!string.IsNullOrWhiteSpace(options.LoadSamples))
+        {
+            var loaded = await SampleLoader.LoadIfEmptyAsync(store, ownership, options.LoadSamples, CountyCode.Parse(options.County).Value, ct);
+            if (!loaded.IsOk)
+                throw new InvalidOperationException("Loading the samples failed: " + string.Join("; ", loaded.Failures));
+        }
+        await ownership.RefreshAsync(force: true, ct);
+        await app.Services.GetRequiredService<ApiKeyRegistry>().ReloadAsync(store, ct);
+    }
+
+    private static async Task<IResult> Health(OwnershipService ownership, IGridStore store, CancellationToken ct)
+    {
+        try
+        {
+            var revision = await store.GetRevisionAsync(ct);
+            var current = ownership.IsLoaded ? ownership.Snapshot.Current : null;
+            return Results.Ok(new
+            {
+                status = "ok",
+                revision,
+                gridVersion = current?.Number,
+                grids = current?.GridCount,
+            });
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return Results.Problem(title: "store unavailable", statusCode: StatusCodes.Status503ServiceUnavailable,
+                extensions: new Dictionary<string, object?> { ["code"] = "store_unavailable" });
+        }
+    }
+}
+
+/// <summary>Picks up writes made by other processes: polls the store's revision and refreshes the ownership snapshot
+/// and the key registry when it moved.</summary>
+internal sealed class StoreWatcher(IGridStore store, OwnershipService ownership, ApiKeyRegistry registry, IOptions<GeoOptions> options,
+    ILogger<StoreWatcher> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(100, options.Value.RefreshIntervalMs)));
+        long seen = -1;
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var revision = await store.GetRevisionAsync(stoppingToken);
+                if (revision == seen) continue;
+                await ownership.RefreshAsync(ct: stoppingToken);
+                await registry.ReloadAsync(store, stoppingToken);
+                seen = revision;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning(e, "Refreshing from the store failed; will retry");
+            }
+        }
+    }
+}

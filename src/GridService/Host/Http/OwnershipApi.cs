@@ -1,0 +1,134 @@
+using System.Globalization;
+using Geo.GridService.Codes;
+using Geo.GridService.Host.Application;
+using Geo.GridService.Ownership;
+using Geo.Spatial.Crs;
+using Geo.Spatial.Failures;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Geo.GridService.Host.Http;
+
+/// <summary>
+/// The dispatch system's question: "this point, this class: which grid, which department?".
+/// Coordinates are x = easting/longitude, y = northing/latitude in the CRS named by <c>crs</c>
+/// (EPSG:4326, EPSG:4490, EPSG:4547, EPSG:3857, GCJ02, BD09; default EPSG:4326).
+/// </summary>
+public static class OwnershipApi
+{
+    public static void MapOwnershipApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/ownership").WithTags("Ownership 归属查询").RequireAuthorization(Policies.Read);
+        group.MapGet("", Get)
+            .WithName("GetOwnership")
+            .WithSummary("Which grid and which department own this point for this class")
+            .WithDescription("x/y in the CRS given by crs (x = easting or longitude). class: C + component code or E + event code " +
+                             "(C0101, E01); omitted = the grid's default department. at: yyyy-MM-dd, answers from the grid version valid that day. " +
+                             "A point on a shared boundary belongs to the grid with the lowest code. Outside every grid: 404 naming the nearest grid.");
+        group.MapPost("/batch", Batch)
+            .WithName("PostOwnershipBatch")
+            .WithSummary("Up to MaxBatchPoints (10,000) points in one call")
+            .WithMetadata(new RequestSizeLimitMetadata(4L * 1024 * 1024));
+    }
+
+    public static Results<Ok<OwnershipAnswer>, ProblemHttpResult> Get(string? x, string? y, string? crs, string? @class, string? at,
+        OwnershipService service)
+    {
+        var query = ParseQuery(x, y, crs, @class, at);
+        if (!query.IsOk) return (ProblemHttpResult)Problems.From(query.Failures);
+        var answer = service.Snapshot.Answer(query.Value);
+        return answer.IsOk ? TypedResults.Ok(answer.Value) : (ProblemHttpResult)Problems.From(answer.Failure);
+    }
+
+    /// <summary>A batch: common crs/class/at, points as {x, y, class?, id?}.</summary>
+    public sealed record BatchRequest(string? Crs, string? Class, string? At, BatchPoint[]? Points);
+
+    public sealed record BatchPoint(double X, double Y, string? Class, string? Id);
+
+    /// <summary>One result per point, in request order: the answer, or the problem for that point.</summary>
+    public sealed record BatchItem(int Index, string? Id, OwnershipAnswer? Answer, BatchError? Error);
+
+    public sealed record BatchError(string Code, string Message, IReadOnlyDictionary<string, object?>? Details);
+
+    public sealed record BatchResponse(int Count, int Answered, int Failed, BatchItem[] Results);
+
+    public static Results<Ok<BatchResponse>, ProblemHttpResult> Batch(BatchRequest? request, OwnershipService service, IOptions<GeoOptions> options)
+    {
+        if (request?.Points is null)
+            return (ProblemHttpResult)Problems.From(Failure.BadRequest("batch_empty", "The body needs a points array: {\"crs\":\"EPSG:4326\",\"points\":[{\"x\":112.84,\"y\":34.16}]}."));
+        var max = options.Value.MaxBatchPoints;
+        if (request.Points.Length > max)
+            return (ProblemHttpResult)Problems.From(Failure.TooLarge("batch_too_large", $"A batch holds at most {max} points; got {request.Points.Length}. Split it."));
+        var common = ParseCommon(request.Crs, request.Class, request.At);
+        if (!common.IsOk) return (ProblemHttpResult)Problems.From(common.Failures);
+        var (crsId, cls, day) = common.Value;
+        var snapshot = service.Snapshot;
+        var results = new BatchItem[request.Points.Length];
+        var failed = 0;
+        for (var i = 0; i < results.Length; i++)
+        {
+            var p = request.Points[i];
+            var pointClass = cls;
+            if (p.Class is not null)
+            {
+                var pc = ClassCode.Parse(p.Class);
+                if (!pc.IsOk) { results[i] = new BatchItem(i, p.Id, null, ToError(pc.Failure)); failed++; continue; }
+                pointClass = pc.Value;
+            }
+            var answer = snapshot.Answer(new OwnershipQuery(p.X, p.Y, crsId, pointClass, day));
+            if (answer.IsOk) results[i] = new BatchItem(i, p.Id, answer.Value, null);
+            else { results[i] = new BatchItem(i, p.Id, null, ToError(answer.Failure)); failed++; }
+        }
+        return TypedResults.Ok(new BatchResponse(results.Length, results.Length - failed, failed, results));
+    }
+
+    private static BatchError ToError(Failure f) => new(f.Code, f.Message, f.Extensions);
+
+    internal static Result<OwnershipQuery> ParseQuery(string? x, string? y, string? crs, string? cls, string? at)
+    {
+        var failures = new List<Failure>();
+        if (!TryNumber(x, out var xv)) failures.Add(Failure.BadRequest("x_invalid", $"x must be a finite number (easting or longitude); got '{Shorten(x)}'."));
+        if (!TryNumber(y, out var yv)) failures.Add(Failure.BadRequest("y_invalid", $"y must be a finite number (northing or latitude); got '{Shorten(y)}'."));
+        var common = ParseCommon(crs, cls, at);
+        if (!common.IsOk) failures.AddRange(common.Failures);
+        if (failures.Count > 0) return Result<OwnershipQuery>.Fail(failures);
+        var (c, k, d) = common.Value;
+        return new OwnershipQuery(xv, yv, c, k, d);
+    }
+
+    internal static Result<(CrsId Crs, ClassCode? Class, DateOnly? At)> ParseCommon(string? crs, string? cls, string? at)
+    {
+        var failures = new List<Failure>();
+        var crsId = CrsId.Wgs84;
+        if (!string.IsNullOrWhiteSpace(crs))
+        {
+            var c = CrsId.Parse(crs);
+            if (c.IsOk) crsId = c.Value; else failures.Add(c.Failure);
+        }
+        ClassCode? k = null;
+        if (!string.IsNullOrWhiteSpace(cls))
+        {
+            var r = ClassCode.Parse(cls);
+            if (r.IsOk) k = r.Value; else failures.Add(r.Failure);
+        }
+        DateOnly? day = null;
+        if (!string.IsNullOrWhiteSpace(at))
+        {
+            if (DateOnly.TryParseExact(at, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) day = d;
+            else failures.Add(Failure.BadRequest("at_invalid", $"at must be a date yyyy-MM-dd; got '{Shorten(at)}'."));
+        }
+        if (failures.Count > 0) return Result<(CrsId, ClassCode?, DateOnly?)>.Fail(failures);
+        return (crsId, k, day);
+    }
+
+    private static bool TryNumber(string? s, out double v) =>
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && double.IsFinite(v);
+
+    private static string Shorten(string? s) => s is null ? "" : s.Length > 32 ? s[..32] + "…" : s;
+}
+
+/// <summary>Endpoint metadata that sets the request body limit (read by Kestrel per request).</summary>
+public sealed class RequestSizeLimitMetadata(long? maxSize) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata
+{
+    public long? MaxRequestBodySize { get; } = maxSize;
+}
