@@ -1,0 +1,8 @@
+using BenchmarkDotNet.Running;
+using Geo.Benchmarks;
+
+// dotnet run -c Release -- verify            exactness check of the ownership index (1,000,000 random points)
+// dotnet run -c Release -- --filter '*'      BenchmarkDotNet suites (figures in benchmarks/README.md)
+if (args is ["verify", ..]) return OwnershipExactness.Run(args.Length > 1 ? int.Parse(args[1]) : 1_000_000);
+BenchmarkSwitcher.FromAssembly(typeof(OwnershipLookupBenchmarks).Assembly).Run(args);
+return 0;

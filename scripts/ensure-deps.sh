@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the product and its tests need, only when missing. Safe to run twice.
+# Usage: scripts/ensure-deps.sh runtime|test
+set -euo pipefail
+kind="${1:-runtime}"
+
+# Runtime: GDAL (P/Invoke over libgdal.so.32) and PROJ; SQLite's spatialite module for the embedded store's tooling.
+pkgs=(gdal-bin libgdal32 proj-bin libsqlite3-mod-spatialite)
+if [[ "$kind" == "test" ]]; then
+  # Tests also drive PostgreSQL/PostGIS (the production store), and load tools for the benchmarks.
+  pkgs+=(postgresql-15-postgis-3 wrk)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}" >&2
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null; then
+  echo "error: the .NET 10 SDK is required (dotnet not on PATH)" >&2
+  exit 1
+fi

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using Geo.GridService.Host.Application;
+using Geo.GridService.Host.Http;
+using Geo.GridService.Host.Samples;
+using Geo.Storage.GeoPackage;
+
+namespace Geo.GridService.Host.Tests.Support;
+
+/// <summary>
+/// A real service on a real Kestrel socket (127.0.0.1, a free port) over a real GeoPackage file in a temp directory,
+/// loaded with the generated Ruzhou samples. Keys for each role are created through the store.
+/// </summary>
+public sealed class ServiceFixture : IAsyncLifetime
+{
+    public const string AdminKey = "test-bootstrap-admin-key-0123456789";
+
+    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "geo-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    public string StorePath => Path.Combine(Dir, "geo.gpkg");
+    public string SamplesDir => Path.Combine(Dir, "samples");
+    public Uri BaseAddress { get; private set; } = null!;
+    public WebApplication App { get; private set; } = null!;
+    public GeoPackageGridStore Store { get; private set; } = null!;
+    public Dictionary<string, string> Keys { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Dir);
+        RuzhouSamples.Write(SamplesDir);
+        Store = await GeoPackageGridStore.OpenAsync(StorePath);
+        var port = FreePort();
+        BaseAddress = new Uri($"http://127.0.0.1:{port}");
+        App = GeoWebApp.Build(Store, new GeoOptions
+        {
+            Store = StorePath,
+            BootstrapAdminKey = AdminKey,
+            LoadSamples = SamplesDir,
+            RefreshIntervalMs = 200,
+        }, urls: BaseAddress.ToString());
+        await GeoWebApp.PrepareAsync(App);
+        await App.StartAsync();
+        using var admin = Client("admin-bootstrap");
+        foreach (var role in new[] { "admin", "gis", "dispatch", "viewer" })
+        {
+            var r = await admin.PostAsJsonAsync("/api/v1/keys", new { name = $"test {role}", role });
+            r.EnsureSuccessStatusCode();
+            Keys[role] = (await r.Content.ReadFromJsonAsync<DirectoryApi.NewKeyResponse>())!.Key;
+        }
+    }
+
+    /// <summary>A client; role null = anonymous, "admin-bootstrap" = the configured bootstrap key.</summary>
+    public HttpClient Client(string? role = null)
+    {
+        var c = new HttpClient { BaseAddress = BaseAddress };
+        if (role == "admin-bootstrap") c.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        else if (role is not null) c.DefaultRequestHeaders.Add("X-Api-Key", Keys[role]);
+        return c;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await Store.DisposeAsync();
+        try { Directory.Delete(Dir, true); } catch (IOException) { }
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServiceCollection : ICollectionFixture<ServiceFixture>
+{
+    public const string Name = "service";
+}
