@@ -19,6 +19,12 @@ internal static class ZippedShapefileReader
 
     public static Result<VectorFeatureSet> Read(Stream zipStream, VectorReadLimits limits)
     {
+        // ZipArchive materialises the whole central directory; refuse a huge one before it does.
+        if (DeclaredEntryCount(zipStream) is > MaxEntries and var declared)
+        {
+            return Failure.TooLarge("zip_too_many_entries", $"The archive declares {declared} entries; at most {MaxEntries} are accepted.", "file");
+        }
+
         ZipArchive archive;
         try
         {
@@ -40,6 +46,34 @@ internal static class ZippedShapefileReader
                 return Failure.Invalid("zip_corrupt", "An entry of the zip archive is damaged or uses an unsupported compression.", "file");
             }
         }
+    }
+
+    /// <summary>
+    /// Total entries from the End Of Central Directory record (0xFFFF, the Zip64 marker, counts as "too many": a Zip64
+    /// archive is far beyond any sane upload here). <c>null</c> when the stream cannot seek or has no EOCD.
+    /// </summary>
+    private static int? DeclaredEntryCount(Stream stream)
+    {
+        if (!stream.CanSeek)
+        {
+            return null;
+        }
+
+        const int eocdLength = 22;
+        var tailLength = (int)Math.Min(stream.Length, eocdLength + ushort.MaxValue);
+        var tail = new byte[tailLength];
+        stream.Seek(-tailLength, SeekOrigin.End);
+        stream.ReadExactly(tail);
+        stream.Position = 0;
+        for (var i = tailLength - eocdLength; i >= 0; i--)
+        {
+            if (tail[i] == 0x50 && tail[i + 1] == 0x4B && tail[i + 2] == 0x05 && tail[i + 3] == 0x06)
+            {
+                return System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(tail.AsSpan(i + 10));
+            }
+        }
+
+        return null;
     }
 
     private static Result<VectorFeatureSet> ReadArchive(ZipArchive archive, VectorReadLimits limits)

@@ -39,6 +39,28 @@ public sealed class GeoPackageFeatureReaderTests
     }
 
     [Fact]
+    public void A_wal_mode_geopackage_is_read()
+    {
+        using var dir = new TempDirectory();
+        var path = GdalGeoPackage(dir);
+        Sql(path, "PRAGMA journal_mode = WAL");
+
+        Assert.Equal(2, VectorReader.ReadFile(path).Value.Features.Count);
+    }
+
+    [Fact]
+    public void The_first_feature_layer_is_read_by_default()
+    {
+        using var dir = new TempDirectory();
+        var path = GdalGeoPackage(dir);
+        var second = Fixtures.WriteText(dir, "second.geojson", Fixtures.GridsGeoJson4547);
+        Gdal.Ogr2Ogr("-f", "GPKG", "-update", path, second, "-a_srs", "EPSG:4547", "-nln", "a_second", "-where", "level = 4");
+
+        Assert.Equal(2, VectorReader.ReadFile(path).Value.Features.Count);
+        Assert.Single(VectorReader.ReadFile(path, layer: "a_second").Value.Features);
+    }
+
+    [Fact]
     public void A_named_layer_is_read()
     {
         using var dir = new TempDirectory();
