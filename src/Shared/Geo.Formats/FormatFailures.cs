@@ -46,7 +46,8 @@ internal static class FormatFailures
 
     /// <summary>
     /// Exceptions a third-party parser throws on malformed bytes (as opposed to bugs or infrastructure faults).
-    /// Used only around NTS/Shapefile/WKB parsing of in-memory untrusted data.
+    /// Used only around NTS/Shapefile/WKB parsing of in-memory untrusted data, where the library's own defects on
+    /// crafted bytes (a null or an invalid cast deep in a reader) are still bad input, not a bug of ours.
     /// </summary>
     public static bool IsParserFault(Exception ex) => ex is
         IOException or InvalidDataException or ArgumentException or FormatException or IndexOutOfRangeException

@@ -56,7 +56,7 @@ internal static class GeoPackageFeatureReader
             ORDER BY c.rowid LIMIT 1
             """;
         layerCommand.Parameters.AddWithValue("$layer", (object?)layer ?? DBNull.Value);
-        string table_name, geometryColumn;
+        string tableName, geometryColumn;
         long srsId;
         using (var r = layerCommand.ExecuteReader())
         {
@@ -67,38 +67,38 @@ internal static class GeoPackageFeatureReader
                     : Failure.NotFound("gpkg_layer_not_found", $"The GeoPackage has no feature layer named '{FormatFailures.Printable(layer)}'.", FormatFailures.Printable(layer));
             }
 
-            table_name = r.GetString(0);
+            tableName = r.GetString(0);
             if (r.IsDBNull(1))
             {
-                return Failure.Invalid("gpkg_corrupt", $"Layer '{FormatFailures.Printable(table_name)}' has no row in gpkg_geometry_columns.", table_name);
+                return Failure.Invalid("gpkg_corrupt", $"Layer '{FormatFailures.Printable(tableName)}' has no row in gpkg_geometry_columns.", tableName);
             }
 
             geometryColumn = r.GetString(1);
             srsId = r.IsDBNull(2) ? 0 : r.GetInt64(2);
         }
 
-        var kind = ObjectType(connection, table_name);
+        var kind = ObjectType(connection, tableName);
         if (kind != "table")
         {
             return kind is null
-                ? Failure.Invalid("gpkg_corrupt", $"Layer '{FormatFailures.Printable(table_name)}' is listed in gpkg_contents but its table is missing.", table_name)
-                : Failure.Invalid("gpkg_layer_unsupported", $"Layer '{FormatFailures.Printable(table_name)}' is a {kind}; only tables are read.", table_name);
+                ? Failure.Invalid("gpkg_corrupt", $"Layer '{FormatFailures.Printable(tableName)}' is listed in gpkg_contents but its table is missing.", tableName)
+                : Failure.Invalid("gpkg_layer_unsupported", $"Layer '{FormatFailures.Printable(tableName)}' is a {kind}; only tables are read.", tableName);
         }
 
         var crs = CrsHint(connection, srsId);
-        var columns = Columns(connection, table_name);
+        var columns = Columns(connection, tableName);
         var pk = columns.FirstOrDefault(c => c.IsPrimaryKey)?.Name;
         var attributeColumns = columns
             .Where(c => !c.IsPrimaryKey && !string.Equals(c.Name, geometryColumn, StringComparison.OrdinalIgnoreCase))
             .ToList();
         if (!columns.Any(c => string.Equals(c.Name, geometryColumn, StringComparison.OrdinalIgnoreCase)))
         {
-            return Failure.Invalid("gpkg_corrupt", $"Layer '{FormatFailures.Printable(table_name)}' has no geometry column '{FormatFailures.Printable(geometryColumn)}'.", table_name);
+            return Failure.Invalid("gpkg_corrupt", $"Layer '{FormatFailures.Printable(tableName)}' has no geometry column '{FormatFailures.Printable(geometryColumn)}'.", tableName);
         }
 
         var key = pk is null ? "rowid" : Sql.Id(pk);
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Sql.Id(geometryColumn)}{string.Concat(attributeColumns.Select(c => ", " + Sql.Id(c.Name)))} FROM {Sql.Id(table_name)} ORDER BY {key}";
+        command.CommandText = $"SELECT {Sql.Id(geometryColumn)}{string.Concat(attributeColumns.Select(c => ", " + Sql.Id(c.Name)))} FROM {Sql.Id(tableName)} ORDER BY {key}";
 
         var geometryReader = new GeoPackageGeoReader { HandleSRID = true };
         var features = new List<VectorFeature>();
