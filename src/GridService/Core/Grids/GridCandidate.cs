@@ -12,7 +12,8 @@ namespace Geo.GridService.Grids;
 /// <param name="SubdistrictName">街道 name as read; optional.</param>
 /// <param name="CommunityName">社区 name as read; optional.</param>
 /// <param name="Geometry">The geometry as read, in CGCS2000 geographic coordinates (EPSG:4490), x = longitude,
-/// y = latitude, degrees. Its SRID is not inspected: the reader is responsible for having converted the file's CRS.</param>
+/// y = latitude, degrees, as the reader converted it from the file's CRS. Its SRID must be 4490 or 0 / -1 (unlabelled);
+/// any other SRID is reported as <c>geometry_crs</c>.</param>
 /// <param name="MetricGeometry">The same geometry projected vertex by vertex to EPSG:4547 (CGCS2000 / 3-degree
 /// Gauss-Kruger CM 114E), x = easting, y = northing, metres; null when it could not be projected, in which case the
 /// area-based checks (overlaps, gaps) are skipped for this feature.</param>

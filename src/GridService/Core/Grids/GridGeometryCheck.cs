@@ -10,9 +10,10 @@ namespace Geo.GridService.Grids;
 internal static class GridGeometryCheck
 {
     /// <summary>
-    /// Checks the lon/lat geometry: present, polygonal, not empty, within the vertex limit, finite coordinates in
-    /// range, topologically valid and not degenerate. Reports at most one failure (the first that applies, since each
-    /// check assumes the previous ones passed) and returns whether the geometry passed.
+    /// Checks the lon/lat geometry: present, polygonal, labelled EPSG:4490 or unlabelled (SRID 0 or -1), not empty,
+    /// within the vertex limit, finite coordinates in range, topologically valid and not degenerate. Reports at most
+    /// one failure (the first that applies, since each check assumes the previous ones passed) and returns whether
+    /// the geometry passed.
     /// </summary>
     public static bool Check(GridCandidate c, GridValidationOptions options, List<Failure> failures)
     {
@@ -21,6 +22,9 @@ internal static class GridGeometryCheck
             return Fail(failures, c, GeometryMissing, "The feature has no geometry.");
         if (g is not (Polygon or MultiPolygon))
             return Fail(failures, c, GeometryType, $"A grid must be a Polygon or MultiPolygon, not a {g.GeometryType}.");
+        if (g.SRID is not (<= 0 or 4490))
+            return Fail(failures, c, GeometryCrs,
+                $"The geometry is labelled with SRID {g.SRID}; grids are read in CGCS2000 lon/lat (EPSG:4490).");
         if (g.IsEmpty)
             return Fail(failures, c, GeometryEmpty, $"The {g.GeometryType} is empty.");
 
@@ -56,7 +60,7 @@ internal static class GridGeometryCheck
         if (m is not (Polygon or MultiPolygon) || m.IsEmpty)
             throw new ArgumentException(
                 $"Feature {c.Index}: the metric geometry must be the projected Polygon/MultiPolygon, not a {(m.IsEmpty ? "empty " : "")}{m.GeometryType}.",
-                nameof(c));
+                "candidates");
         if (FirstNonFinite(m) is not null) return true;
 
         // Projection keeps topology except for rings closer than its distortion: rare, but then the overlay below

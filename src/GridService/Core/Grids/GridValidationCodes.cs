@@ -16,6 +16,9 @@ public static class GridValidationCodes
     public const string GeometryMissing = "geometry_missing";
     /// <summary>The geometry is not a Polygon or MultiPolygon (points, lines, GeometryCollection...).</summary>
     public const string GeometryType = "geometry_type";
+    /// <summary>The geometry carries an SRID other than 4490 (CGCS2000) or 0 / -1 (unlabelled): it was not converted to
+    /// EPSG:4490 lon/lat when read, and its coordinates cannot be trusted to be degrees in that CRS.</summary>
+    public const string GeometryCrs = "geometry_crs";
     /// <summary>The geometry is an empty Polygon or MultiPolygon.</summary>
     public const string GeometryEmpty = "geometry_empty";
     /// <summary>A coordinate is NaN or infinite, or its longitude/latitude is outside [-180, 180] / [-90, 90].</summary>

@@ -74,6 +74,19 @@ public sealed class GridSetValidatorTests
         Assert.True(Validate(Candidate(0, "41048200100101",
             "MULTIPOLYGON (((0 0, 10 0, 10 10, 0 10, 0 0)), ((20 0, 30 0, 30 10, 20 10, 20 0)))")).IsOk);
 
+    [Fact]
+    public void GeometryLabelledWithAnotherCrsIsRejected()
+    {
+        var geometry = s_reader.Read(Cell(W, S));
+        geometry.SRID = 3857;
+
+        CheckInvalid("geometry_crs", geometry);
+    }
+
+    [Fact]
+    public void UnlabelledGeometryIsAcceptedAsCgcs2000() =>
+        Assert.Equal(4490, Assert.Single(Validate(Candidate(0, "41048200100101", Cell(W, S))).Value).Geometry.SRID);
+
     // ---- geometry: coordinates ----
 
     [Fact]
@@ -143,6 +156,20 @@ public sealed class GridSetValidatorTests
     public void UnclosedRingCannotReachTheValidator() =>
         // NTS refuses to build it; the format readers report it as ring_not_closed with their own location.
         Assert.ThrowsAny<Exception>(() => s_reader.Read("POLYGON ((0 0, 10 0, 10 10, 0 10))"));
+
+    [Fact]
+    public void InvalidMetricGeometryIsReportedInItsCrs()
+    {
+        // A projection that folded the polygon: the location can only be given in EPSG:4547.
+        var candidate = Candidate(0, "41048200100101", Cell(W, S)) with
+        {
+            MetricGeometry = s_reader.Read("POLYGON ((0 0, 100 100, 100 0, 0 100, 0 0))"),
+        };
+
+        var failure = Assert.Single(Validate(candidate).Failures);
+        Assert.Equal("self_intersection", failure.Code);
+        Assert.Equal("feature 0 (41048200100101) at POINT (50 50) in EPSG:4547 metres", failure.Location);
+    }
 
     // ---- size limits ----
 
@@ -343,6 +370,7 @@ public sealed class GridSetValidatorTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void TenThousandGridsAreCheckedQuickly()
     {
         const int n = 100;
