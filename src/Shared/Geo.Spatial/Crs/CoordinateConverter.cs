@@ -20,8 +20,12 @@ namespace Geo.Spatial.Crs;
 /// <see cref="ChineseOffsets"/>. GCJ-02 to BD-09 and back use the direct formulas, not the trip through WGS 84.
 /// </para>
 /// <para>
-/// All methods are thread-safe: the ProjNET transforms are per thread. Invalid input (NaN, out of range) is not
-/// rejected here; check it with <see cref="IsInRange"/> at the boundary.
+/// All methods are thread-safe: the ProjNET transforms are per thread.
+/// </para>
+/// <para>
+/// Conversions never throw on bad coordinates: a point a projection cannot convert (NaN or infinite input, a pole
+/// in Web Mercator) comes out as (NaN, NaN), and the conversions without a projection pass NaN through. Finite but
+/// out-of-range input gives meaningless numbers: check input with <see cref="IsInRange"/> at the boundary.
 /// </para>
 /// </remarks>
 public static class CoordinateConverter
@@ -42,10 +46,10 @@ public static class CoordinateConverter
             case CrsKind.Cgcs2000:
                 return (x, y);
             case CrsKind.Cgcs2000GaussKruger114:
-                ProjectionTransforms.Current.Gk114Inverse.Transform(ref x, ref y);
+                ProjectionTransforms.Apply(ProjectionTransforms.Current.Gk114Inverse, ref x, ref y);
                 return (x, y);
             case CrsKind.WebMercator:
-                ProjectionTransforms.Current.WebMercatorInverse.Transform(ref x, ref y);
+                ProjectionTransforms.Apply(ProjectionTransforms.Current.WebMercatorInverse, ref x, ref y);
                 return (x, y);
             case CrsKind.Gcj02:
                 return ChineseOffsets.Gcj02ToWgs84(x, y);
@@ -68,10 +72,10 @@ public static class CoordinateConverter
             case CrsKind.Cgcs2000:
                 return (lon, lat);
             case CrsKind.Cgcs2000GaussKruger114:
-                ProjectionTransforms.Current.Gk114Forward.Transform(ref lon, ref lat);
+                ProjectionTransforms.Apply(ProjectionTransforms.Current.Gk114Forward, ref lon, ref lat);
                 return (lon, lat);
             case CrsKind.WebMercator:
-                ProjectionTransforms.Current.WebMercatorForward.Transform(ref lon, ref lat);
+                ProjectionTransforms.Apply(ProjectionTransforms.Current.WebMercatorForward, ref lon, ref lat);
                 return (lon, lat);
             case CrsKind.Gcj02:
                 return ChineseOffsets.Wgs84ToGcj02(lon, lat);
@@ -193,10 +197,10 @@ public static class CoordinateConverter
             case CrsKind.Cgcs2000:
                 return;
             case CrsKind.Cgcs2000GaussKruger114:
-                ProjectionTransforms.Current.Gk114Inverse.Transform(xs, ys, 1, 1);
+                ProjectionTransforms.Apply(ProjectionTransforms.Current.Gk114Inverse, xs, ys);
                 return;
             case CrsKind.WebMercator:
-                ProjectionTransforms.Current.WebMercatorInverse.Transform(xs, ys, 1, 1);
+                ProjectionTransforms.Apply(ProjectionTransforms.Current.WebMercatorInverse, xs, ys);
                 return;
             case CrsKind.Gcj02:
                 for (var i = 0; i < xs.Length; i++)
@@ -225,10 +229,10 @@ public static class CoordinateConverter
             case CrsKind.Cgcs2000:
                 return;
             case CrsKind.Cgcs2000GaussKruger114:
-                ProjectionTransforms.Current.Gk114Forward.Transform(xs, ys, 1, 1);
+                ProjectionTransforms.Apply(ProjectionTransforms.Current.Gk114Forward, xs, ys);
                 return;
             case CrsKind.WebMercator:
-                ProjectionTransforms.Current.WebMercatorForward.Transform(xs, ys, 1, 1);
+                ProjectionTransforms.Apply(ProjectionTransforms.Current.WebMercatorForward, xs, ys);
                 return;
             case CrsKind.Gcj02:
                 for (var i = 0; i < xs.Length; i++)

@@ -70,6 +70,45 @@ internal sealed class ProjectionTransforms
     /// <summary>EPSG:3857 easting/northing metres to EPSG:4326 lon/lat degrees.</summary>
     public MathTransform WebMercatorInverse { get; }
 
+    /// <summary>
+    /// Applies <paramref name="transform"/> to one point. ProjNET throws on some inputs (a NaN northing in the
+    /// transverse Mercator inverse: "No convergence"; a pole in Mercator) and returns garbage for infinities; here any
+    /// point it cannot convert comes out as (NaN, NaN) instead, so that one bad vertex never fails a whole batch.
+    /// </summary>
+    public static void Apply(MathTransform transform, ref double x, ref double y)
+    {
+        if (!double.IsFinite(x) || !double.IsFinite(y))
+        {
+            x = y = double.NaN;
+            return;
+        }
+
+        try
+        {
+            transform.Transform(ref x, ref y);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or ArithmeticException)
+        {
+            x = y = double.NaN;
+        }
+    }
+
+    /// <summary>
+    /// Applies <paramref name="transform"/> to every point in place, with the per-point guarantees of
+    /// <see cref="Apply(MathTransform, ref double, ref double)"/>, allocation-free.
+    /// </summary>
+    /// <remarks>
+    /// ProjNET's span overload is not used: it stops at the first throwing point with the span half converted, and
+    /// measured on 1,000,000 points (Release, 2 loaded cores) it was no faster than this loop (150 ms vs 157 ms).
+    /// </remarks>
+    public static void Apply(MathTransform transform, Span<double> xs, Span<double> ys)
+    {
+        for (var i = 0; i < xs.Length; i++)
+        {
+            Apply(transform, ref xs[i], ref ys[i]);
+        }
+    }
+
     private static ProjectionTransforms Create()
     {
         // The factory walks the shared definitions; serialise construction so that lazily initialised state inside
