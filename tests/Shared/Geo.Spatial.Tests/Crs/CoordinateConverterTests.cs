@@ -284,31 +284,6 @@ public sealed class CoordinateConverterTests(ITestOutputHelper output)
         Assert.True(allocated < 100_000, $"{allocated} bytes allocated for 2 x 100000 points");
     }
 
-    // The target is "well under a second" for 1,000,000 points: measured 150-200 ms in Release and ~210 ms in Debug
-    // on an idle core of the 2-core build machine. The assertion allows 2 s because that machine is shared with other
-    // builds (a run at load average 8.7 took 1.1 s); it still catches per-point allocation or a lost fast path.
-    [Fact]
-    [Trait("Category", "Performance")]
-    public void Batch_of_a_million_gauss_kruger_points_takes_well_under_a_second()
-    {
-        var (xs, ys) = SampleBatch(CrsId.Cgcs2000GK114, 1_000_000);
-        CoordinateConverter.Convert(CrsId.Cgcs2000GK114, CrsId.Cgcs2000, xs.AsSpan(0, 1000), ys.AsSpan(0, 1000));
-        (xs, ys) = SampleBatch(CrsId.Cgcs2000GK114, 1_000_000);
-
-        var best = TimeSpan.MaxValue;
-        for (var run = 0; run < 5; run++)
-        {
-            var (runXs, runYs) = ((double[])xs.Clone(), (double[])ys.Clone());
-            var watch = Stopwatch.StartNew();
-            CoordinateConverter.Convert(CrsId.Cgcs2000GK114, CrsId.Cgcs2000, runXs, runYs);
-            watch.Stop();
-            best = watch.Elapsed < best ? watch.Elapsed : best;
-        }
-
-        output.WriteLine($"1,000,000 points EPSG:4547 -> EPSG:4490: best of 5 = {best.TotalMilliseconds:F1} ms");
-        Assert.True(best < TimeSpan.FromSeconds(2), $"took {best.TotalMilliseconds:F0} ms");
-    }
-
     [Fact]
     public void Concurrent_conversions_equal_single_threaded_results()
     {
