@@ -10,7 +10,7 @@ internal static class TestGrids
 {
     public static readonly CountyCode Ruzhou = CountyCode.Parse("410482").Value;
     public static readonly GeometryFactory Factory = new(new PrecisionModel(), 4490);
-    private static readonly WKTReader Reader = new(NetTopologySuite.NtsGeometryServices.Instance.CreateGeometryFactory(4490));
+    private static readonly WKTReader Reader = new(new NetTopologySuite.NtsGeometryServices(new PrecisionModel(), 4490));
 
     public static Geometry Wkt(string wkt) => Reader.Read(wkt);
 
