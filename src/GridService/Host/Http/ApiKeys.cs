@@ -63,7 +63,7 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyRegistry registry)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "ApiKey";
+    public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -87,8 +87,8 @@ public sealed class ApiKeyAuthenticationHandler(
             new Claim(ClaimTypes.NameIdentifier, key.Id),
             new Claim(ClaimTypes.Name, key.Name),
             new Claim(ClaimTypes.Role, RoleName(key.Role)),
-        ], Scheme);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme)));
+        ], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 
     public static string RoleName(Role role) => role switch
@@ -111,14 +111,14 @@ public static class Policies
 
     public static void Configure(AuthorizationBuilder auth, bool anonymousRead)
     {
-        auth.SetFallbackPolicy(new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.Scheme).RequireAuthenticatedUser().Build());
+        auth.SetFallbackPolicy(new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
         auth.AddPolicy(Read, p =>
         {
-            p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.Scheme);
+            p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName);
             if (anonymousRead) p.RequireAssertion(static _ => true);
             else p.RequireAuthenticatedUser();
         });
-        auth.AddPolicy(Gis, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.Scheme).RequireRole("gis", "admin"));
-        auth.AddPolicy(Admin, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.Scheme).RequireRole("admin"));
+        auth.AddPolicy(Gis, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("gis", "admin"));
+        auth.AddPolicy(Admin, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("admin"));
     }
 }

@@ -44,8 +44,8 @@ public static class GeoWebApp
         services.AddSingleton(registry);
         services.AddHostedService<StoreWatcher>();
 
-        services.AddAuthentication(ApiKeyAuthenticationHandler.Scheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.Scheme, null);
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         Policies.Configure(services.AddAuthorizationBuilder(), options.AnonymousRead);
 
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>

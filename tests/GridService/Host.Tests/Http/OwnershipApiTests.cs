@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -7,7 +8,7 @@ using Geo.Spatial.Crs;
 
 namespace Geo.GridService.Host.Tests.Http;
 
-[Collection(ServiceCollection.Name)]
+[Collection(ServiceCollectionDefinition.Name)]
 public class OwnershipApiTests(ServiceFixture service)
 {
     private static readonly IReadOnlyList<RuzhouSamples.SampleGrid> Grids = RuzhouSamples.Grids();

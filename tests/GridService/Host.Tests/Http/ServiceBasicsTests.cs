@@ -1,13 +1,15 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json;
 using Geo.GridService.Host.Tests.Support;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Geo.GridService.Host.Tests.Http;
 
-[Collection(ServiceCollection.Name)]
+[Collection(ServiceCollectionDefinition.Name)]
 public class ServiceBasicsTests(ServiceFixture service)
 {
     [Fact]

@@ -5,6 +5,8 @@ using Geo.GridService.Host.Application;
 using Geo.GridService.Host.Http;
 using Geo.GridService.Host.Samples;
 using Geo.Storage.GeoPackage;
+using Microsoft.AspNetCore.Builder;
+using System.Net.Http.Json;
 
 namespace Geo.GridService.Host.Tests.Support;
 
@@ -75,7 +77,7 @@ public sealed class ServiceFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ServiceCollection : ICollectionFixture<ServiceFixture>
+public sealed class ServiceCollectionDefinition : ICollectionFixture<ServiceFixture>
 {
     public const string Name = "service";
 }
