@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using NetTopologySuite;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.IO;
+using SQLitePCL;
 
 namespace Geo.Storage.GeoPackage;
 
@@ -65,52 +66,79 @@ internal static class GeoPackageBlob
     /// <summary>
     /// Registers ST_IsEmpty, ST_MinX, ST_MaxX, ST_MinY and ST_MaxY (SQL/MM names, as GDAL defines them) on a
     /// connection; the standard R*Tree triggers call them. Must be called on every connection that writes grids.
+    /// <para>Registered through SQLitePCLRaw rather than <c>SqliteConnection.CreateFunction</c>: the triggers call five
+    /// functions per inserted row, and reading the blob as a span without a copy halves the CPU time of an import.</para>
     /// </summary>
     public static void RegisterFunctions(SqliteConnection connection)
     {
-        connection.CreateFunction<byte[]?, long?>("ST_IsEmpty", static b => b is null ? null : IsEmpty(b) ? 1 : 0, isDeterministic: true);
-        connection.CreateFunction<byte[]?, double?>("ST_MinX", static b => Bound(b, 0), isDeterministic: true);
-        connection.CreateFunction<byte[]?, double?>("ST_MaxX", static b => Bound(b, 1), isDeterministic: true);
-        connection.CreateFunction<byte[]?, double?>("ST_MinY", static b => Bound(b, 2), isDeterministic: true);
-        connection.CreateFunction<byte[]?, double?>("ST_MaxY", static b => Bound(b, 3), isDeterministic: true);
+        var db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
+        Register(db, "ST_IsEmpty", -1);
+        Register(db, "ST_MinX", 0);
+        Register(db, "ST_MaxX", 1);
+        Register(db, "ST_MinY", 2);
+        Register(db, "ST_MaxY", 3);
     }
 
-    private static bool IsEmpty(byte[] blob)
+    private const int SqliteUtf8 = 1;
+    private const int SqliteDeterministic = 0x800;
+
+    /// <param name="bound">-1 for ST_IsEmpty; else 0 minx, 1 maxx, 2 miny, 3 maxy (the order of the header envelope).</param>
+    private static void Register(sqlite3 db, string name, int bound)
     {
-        if (!HasHeader(blob)) return true;
-        if ((blob[3] & FlagEmpty) != 0) return true;
-        return Envelope(blob) is null;
+        var rc = raw.sqlite3_create_function(db, name, 1, SqliteUtf8 | SqliteDeterministic, bound, Evaluate);
+        if (rc != raw.SQLITE_OK)
+            throw new InvalidOperationException($"Could not register SQL function {name}: {raw.sqlite3_errstr(rc).utf8_to_string()}");
     }
 
-    /// <param name="index">0 minx, 1 maxx, 2 miny, 3 maxy: the order of the header envelope.</param>
-    private static double? Bound(byte[]? blob, int index)
+    private static void Evaluate(sqlite3_context context, object userData, sqlite3_value[] args)
     {
-        if (blob is null || !HasHeader(blob)) return null;
-        if (Envelope(blob) is not { } e) return null;
-        return index switch { 0 => e.MinX, 1 => e.MaxX, 2 => e.MinY, _ => e.MaxY };
+        var bound = (int)userData;
+        if (raw.sqlite3_value_type(args[0]) != raw.SQLITE_BLOB)
+        {
+            raw.sqlite3_result_null(context);
+            return;
+        }
+        try
+        {
+            var envelope = Envelope(raw.sqlite3_value_blob(args[0]));
+            if (bound < 0) raw.sqlite3_result_int(context, envelope is null ? 1 : 0);
+            else if (envelope is not { } e) raw.sqlite3_result_null(context);
+            else raw.sqlite3_result_double(context, bound switch { 0 => e.MinX, 1 => e.MaxX, 2 => e.MinY, _ => e.MaxY });
+        }
+        catch (Exception e) when (e is ParseException or ArgumentException or IndexOutOfRangeException)
+        {
+            // An unreadable blob: report it as an SQL error, so the statement (and its transaction) fails.
+            raw.sqlite3_result_error(context, $"{(bound < 0 ? "ST_IsEmpty" : "ST_MinX/MaxX/MinY/MaxY")}: not a GeoPackage geometry blob");
+        }
     }
 
-    private static bool HasHeader(byte[] blob) => blob.Length >= 8 && blob[0] == (byte)'G' && blob[1] == (byte)'P';
-
-    /// <summary>The envelope from the header when it has one (fast path), else computed from the geometry.</summary>
-    private static Envelope? Envelope(byte[] blob)
+    /// <summary>The envelope from the header when it has one (fast path), else computed from the geometry; null when empty.</summary>
+    private static Envelope? Envelope(ReadOnlySpan<byte> blob)
     {
+        if (blob.Length < 8 || blob[0] != (byte)'G' || blob[1] != (byte)'P')
+            throw new ArgumentException("Not a GeoPackage geometry blob.", nameof(blob));
         var flags = blob[3];
+        if ((flags & FlagEmpty) != 0) return null;
         var envelopeKind = (flags >> 1) & 0x07;
         if (envelopeKind != 0 && blob.Length >= 8 + 32)
         {
             var littleEndian = (flags & FlagLittleEndian) != 0;
-            double Read(int i)
-            {
-                var bytes = blob.AsSpan(8 + i * 8, 8);
-                return littleEndian ? BinaryPrimitives.ReadDoubleLittleEndian(bytes) : BinaryPrimitives.ReadDoubleBigEndian(bytes);
-            }
-            double minX = Read(0), maxX = Read(1), minY = Read(2), maxY = Read(3);
+            var header = blob.Slice(8, 32);
+            var minX = ReadDouble(header, 0, littleEndian);
+            var maxX = ReadDouble(header, 1, littleEndian);
+            var minY = ReadDouble(header, 2, littleEndian);
+            var maxY = ReadDouble(header, 3, littleEndian);
             if (double.IsNaN(minX) || double.IsNaN(minY)) return null;
             return new Envelope(minX, maxX, minY, maxY);
         }
 
-        var geometry = new GeoPackageGeoReader().Read(blob);
+        var geometry = new GeoPackageGeoReader().Read(blob.ToArray());
         return geometry.IsEmpty ? null : geometry.EnvelopeInternal;
+    }
+
+    private static double ReadDouble(ReadOnlySpan<byte> envelope, int index, bool littleEndian)
+    {
+        var bytes = envelope.Slice(index * 8, 8);
+        return littleEndian ? BinaryPrimitives.ReadDoubleLittleEndian(bytes) : BinaryPrimitives.ReadDoubleBigEndian(bytes);
     }
 }

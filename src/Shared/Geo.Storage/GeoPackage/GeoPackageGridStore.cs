@@ -512,7 +512,6 @@ public sealed class GeoPackageGridStore : IGridStore
     /// </summary>
     private async Task<Result<T>> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Result<T>> work, CancellationToken ct)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -537,6 +536,7 @@ public sealed class GeoPackageGridStore : IGridStore
 
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken ct)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var connection = new SqliteConnection(_connectionString);
         try
         {
