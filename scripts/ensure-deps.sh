@@ -8,7 +8,7 @@ kind="${1:-runtime}"
 pkgs=(gdal-bin libgdal32 proj-bin libsqlite3-mod-spatialite)
 if [[ "$kind" == "test" ]]; then
   # Tests also drive PostgreSQL/PostGIS (the production store), and load tools for the benchmarks.
-  pkgs+=(postgresql-15-postgis-3 wrk)
+  pkgs+=(postgresql-15-postgis-3 python3-gdal wrk)
 fi
 
 missing=()

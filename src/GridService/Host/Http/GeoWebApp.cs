@@ -57,6 +57,7 @@ public static class GeoWebApp
         {
             o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
             o.SerializerOptions.MaxDepth = 32;
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, GeoJsonContext.Default);
         });
         services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
