@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace Geo.Spatial.Tests.Crs;
 
-public sealed class CoordinateConverterTests(ITestOutputHelper output)
+public sealed class CoordinateConverterTests
 {
     private const double MillimetreM = 0.001;
     private const double CentimetreM = 0.01;

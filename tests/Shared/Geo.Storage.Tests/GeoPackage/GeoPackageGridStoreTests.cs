@@ -11,7 +11,7 @@ namespace Geo.Storage.Tests.GeoPackage;
 /// The contract suite against the GeoPackage store (a temp file per test), plus what only a GeoPackage has to
 /// prove: that GDAL reads the file as a GeoPackage, and that the R*Tree, header and pragmas are right.
 /// </summary>
-public sealed class GeoPackageGridStoreTests(ITestOutputHelper output) : GridStoreContract, IDisposable
+public sealed class GeoPackageGridStoreTests : GridStoreContract, IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("geo-storage-tests-").FullName;
 
