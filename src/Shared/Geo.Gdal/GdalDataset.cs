@@ -7,8 +7,11 @@ namespace Geo.Gdal;
 /// <summary>
 /// An open GDAL raster dataset, read-only. Owns its native handle (closed on <see cref="Dispose"/>, or by the
 /// finalizer of the handle as a last resort). Not thread-safe: GDAL datasets must not be used from two threads at
-/// once; open one per worker. Band numbers are 1-based, as in GDAL. Windows are pixel/line offsets and sizes at full
-/// resolution.
+/// once; open one per worker. Band numbers are 1-based, as in GDAL; the band accessors (<see cref="BandDataType"/>,
+/// <see cref="BlockSize"/>…) throw <see cref="ArgumentOutOfRangeException"/> for a band that does not exist (a bug),
+/// while the read methods return <c>band_out_of_range</c>. Windows are pixel/line offsets and sizes at full resolution.
+/// GDAL errors raised on GDAL's own worker threads (multi-threaded decoding) are not attributed to the caller's
+/// message; the read still fails through its CPLErr return.
 /// </summary>
 public sealed class GdalDataset : IDisposable
 {

@@ -17,6 +17,12 @@ public sealed class GdalRuntimeTests(Samples samples) : LeakCheckedTest(samples)
     }
 
     [Fact]
+    public void Libgdal_is_mapped_into_the_process_by_the_module_initializer()
+    {
+        Assert.Contains("libgdal.so.32", File.ReadAllText("/proc/self/maps"));
+    }
+
+    [Fact]
     public void Reinitialising_with_other_options_is_a_bug()
     {
         GdalRuntime.EnsureInitialized();

@@ -22,7 +22,10 @@ internal static unsafe class GdalErrors
     [ThreadStatic]
     private static List<GdalError>? t_errors;
 
-    /// <summary>Installed with <c>CPLSetErrorHandler</c> (global). <c>CPLPushErrorHandler</c> would be per thread.</summary>
+    /// <summary>
+    /// Installed with <c>CPLSetErrorHandler</c> (global). <c>CPLPushErrorHandler</c> would only cover the calling
+    /// thread. Nothing else in the process may replace it (it would also silence GDAL's stderr output, as this does).
+    /// </summary>
     internal static void Install() => GdalNative.CPLSetErrorHandler(&Handler);
 
     internal static List<GdalError> Current => t_errors ??= new List<GdalError>(4);
