@@ -26,6 +26,7 @@ public sealed class Samples : IDisposable
             "-co", "TILED=YES", "-co", "BLOCKXSIZE=64", "-co", "BLOCKYSIZE=64"]);
         Jpeg = Translate(blocky, "jpeg.tif", ["-a_srs", "EPSG:4547", "-a_ullr", .. Ullr4547,
             "-co", "TILED=YES", "-co", "COMPRESS=JPEG", "-co", "PHOTOMETRIC=YCBCR"]);
+        BigTiff = Translate(Valid, "bigtiff.tif", "-co", "BIGTIFF=YES", "-co", "TILED=YES");
         WithOverviews = Translate(gradient, "overviews.tif", ["-a_srs", "EPSG:4547", "-a_ullr", .. Ullr4547, "-co", "TILED=YES"]);
         Cli.Run("gdaladdo", "-q", "-r", "average", WithOverviews, "2", "4");
 
@@ -74,6 +75,7 @@ public sealed class Samples : IDisposable
     public string Valid { get; }
     public string Plain { get; }
     public string Jpeg { get; }
+    public string BigTiff { get; }
     public string WithOverviews { get; }
     public string NotGeoreferenced { get; }
     public string GcpsOnly { get; }

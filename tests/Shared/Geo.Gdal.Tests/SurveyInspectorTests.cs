@@ -30,6 +30,14 @@ public sealed class SurveyInspectorTests(Samples samples) : LeakCheckedTest(samp
     }
 
     [Fact]
+    public void Accepts_a_bigtiff()
+    {
+        Assert.Equal("II+\0"u8.ToArray(), File.ReadAllBytes(Samples.BigTiff)[..4]);
+
+        Assert.Equal(4547, SurveyInspector.Inspect(Samples.BigTiff).Value.Epsg);
+    }
+
+    [Fact]
     public void Reports_internal_overviews()
     {
         Assert.Equal(2, SurveyInspector.Inspect(Samples.WithOverviews).Value.OverviewCount);
