@@ -59,10 +59,10 @@ f:close()
 wrk.headers["Content-Type"] = "application/json"
 LUA
 # Warm up (JIT tiering), then measure.
-wrk -t2 -c2 -d5s -s "$work/single.lua" "http://127.0.0.1:$port" >/dev/null
-wrk -t2 -c2 -d"${secs}s" --latency -s "$work/single.lua" "http://127.0.0.1:$port" >"$work/wrk-single.txt"
-wrk -t2 -c2 -d5s -s "$work/batch.lua" "http://127.0.0.1:$port/api/v1/ownership/batch" >/dev/null
-wrk -t2 -c2 -d"${secs}s" --latency -s "$work/batch.lua" "http://127.0.0.1:$port/api/v1/ownership/batch" >"$work/wrk-batch.txt"
+wrk -t1 -c2 -d5s -s "$work/single.lua" "http://127.0.0.1:$port" >/dev/null
+wrk -t1 -c2 -d"${secs}s" --latency -s "$work/single.lua" "http://127.0.0.1:$port" >"$work/wrk-single.txt"
+wrk -t1 -c2 -d5s -s "$work/batch.lua" "http://127.0.0.1:$port/api/v1/ownership/batch" >/dev/null
+wrk -t1 -c2 -d"${secs}s" --latency -s "$work/batch.lua" "http://127.0.0.1:$port/api/v1/ownership/batch" >"$work/wrk-batch.txt"
 kill "$geo_pid"; wait "$geo_pid" 2>/dev/null || true; geo_pid=""
 
 # --- the peer: PostGIS ---------------------------------------------------------------------------------------------
@@ -81,8 +81,8 @@ cat >"$work/pg.sql" <<SQL
 \set yi random(0, 1000000)
 SELECT code FROM grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint($minx + :xi * ($maxx - $minx) / 1000000.0, $miny + :yi * ($maxy - $miny) / 1000000.0), 4490)) ORDER BY code LIMIT 1;
 SQL
-pgbench -h 127.0.0.1 -p $pgport -U postgres -n -M prepared -c 2 -j 2 -T 5 -f "$work/pg.sql" bench >/dev/null 2>&1
-pgbench -h 127.0.0.1 -p $pgport -U postgres -n -M prepared -c 2 -j 2 -T "$secs" -f "$work/pg.sql" -r --log --log-prefix="$work/pgb" bench >"$work/pgbench.txt" 2>&1
+pgbench -h 127.0.0.1 -p $pgport -U postgres -n -M prepared -c 2 -j 1 -T 5 -f "$work/pg.sql" bench >/dev/null 2>&1
+pgbench -h 127.0.0.1 -p $pgport -U postgres -n -M prepared -c 2 -j 1 -T "$secs" -f "$work/pg.sql" -r --log --log-prefix="$work/pgblog" bench >"$work/pgbench.txt" 2>&1
 
 # --- report -------------------------------------------------------------------------------------------------------
 python3 "$here/report.py" "$work/wrk-single.txt" "$work/wrk-batch.txt" "$work/pgbench.txt" "$work"

@@ -23,11 +23,21 @@ public readonly record struct ClassCode
     /// <summary>2 or 4 digits.</summary>
     public string Digits { get; }
 
+    private readonly string? _text;
+
     private ClassCode(ClassTree tree, string digits)
     {
         Tree = tree;
         Digits = digits;
+        _text = (tree == ClassTree.Component ? "C" : "E") + digits;
+        var n = int.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
+        // Tree in bit 16; a minor class keeps its 4 digits (0101), a major is scaled to its first minor slot (01 -> 0100),
+        // which never collides because minor numbers ending in 00 are invalid.
+        Key = (tree == ClassTree.Event ? 1 << 16 : 0) | (digits.Length == 4 ? n : n * 100);
     }
+
+    /// <summary>A compact integer identity used by the compiled matrix.</summary>
+    internal int Key { get; }
 
     public bool IsMinor => Digits.Length == 4;
 
@@ -66,5 +76,5 @@ public readonly record struct ClassCode
         return new ClassCode(tree, digits);
     }
 
-    public override string ToString() => (Tree == ClassTree.Component ? "C" : "E") + Digits;
+    public override string ToString() => _text ?? "";
 }

@@ -2,7 +2,6 @@ using Geo.GridService.Grids;
 using NetTopologySuite.Algorithm.Locate;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Prepared;
-using NetTopologySuite.Operation.Distance;
 
 namespace Geo.GridService.Ownership;
 
@@ -39,7 +38,11 @@ public sealed class GridIndex
 
     private readonly Grid[] _grids;
     private readonly IPointOnGeometryLocator[] _locators;
-    private readonly IndexedFacetDistance[] _boundaryDistance; // in the local metric frame
+    private readonly double[] _segments;    // boundary segments in the local metric frame: x0, y0, x1, y1 per segment
+    private readonly int[] _segOffsets;     // edge list i has segments _segItems[_segOffsets[i] .. _segOffsets[i + 1]]
+    private readonly int[] _segItems;
+    private readonly int[] _gridSegStart;   // grid g owns segments _gridSegStart[g] .. _gridSegStart[g + 1]
+    private readonly Envelope[] _localEnvelopes;
     private readonly Geometry[] _localGeometries;                // grids in the local metric frame, for nearest-grid
     private readonly double _minX, _minY, _invCell;
     private readonly int _nx, _ny;
@@ -67,7 +70,6 @@ public sealed class GridIndex
         if (extent.IsNull) extent = new Envelope(0, 0, 0, 0);
         _lat0Cos = Math.Cos(extent.Centre.Y * Math.PI / 180);
         _localGeometries = _grids.Select(g => ToLocal(g.Geometry)).ToArray();
-        _boundaryDistance = _localGeometries.Select(g => new IndexedFacetDistance(g.Boundary)).ToArray();
 
         // Margin in degrees that is at least the tolerance in every direction (longitude degrees are the shorter).
         var margin = boundaryToleranceMetres / (MetresPerDegreeLonAtEquator * Math.Max(_lat0Cos, 1e-6)) + 1e-12;
@@ -109,6 +111,9 @@ public sealed class GridIndex
         _edgeOffsets[next] = items.Count;
         _edgeItems = [.. items];
         EdgeCellCount = edges.Count;
+        _gridSegStart = new int[_grids.Length + 1];
+        (_segments, _segOffsets, _segItems) = BuildSegments(cell, margin, next);
+        _localEnvelopes = _localGeometries.Select(g => g.EnvelopeInternal).ToArray();
     }
 
     public IReadOnlyList<Grid> Grids => _grids;
@@ -143,35 +148,121 @@ public sealed class GridIndex
             var g = _edgeItems[i];
             var loc = _locators[g].Locate(p);
             if (loc == Location.Exterior) continue;
-            var onBoundary = loc == Location.Boundary || DistanceToBoundaryMetres(g, lon, lat) <= BoundaryToleranceMetres;
+            var onBoundary = loc == Location.Boundary || NearSegment(edgeList, lon, lat);
             return new GridHit(g, onBoundary);
         }
         return GridHit.None;
     }
 
-    /// <summary>Distance in metres from a point (EPSG:4490) to a grid's boundary, in a local equirectangular frame
-    /// (error under 0.5 % across a city).</summary>
-    public double DistanceToBoundaryMetres(int gridIndex, double lon, double lat)
+    // Is the point within the tolerance of a boundary segment passing near its cell? Every boundary segment that comes
+    // within the tolerance of the cell is listed for it, so this is exact up to the local-frame scale.
+    private bool NearSegment(int edgeList, double lon, double lat)
     {
-        var (x, y) = ToLocal(lon, lat);
-        return _boundaryDistance[gridIndex].Distance(new Point(x, y));
+        var (px, py) = ToLocal(lon, lat);
+        var tol2 = BoundaryToleranceMetres * BoundaryToleranceMetres;
+        var seg = _segments;
+        for (var i = _segOffsets[edgeList]; i < _segOffsets[edgeList + 1]; i++)
+        {
+            var k = _segItems[i] * 4;
+            double x0 = seg[k], y0 = seg[k + 1], dx = seg[k + 2] - x0, dy = seg[k + 3] - y0;
+            var len2 = dx * dx + dy * dy;
+            var t = len2 > 0 ? Math.Clamp(((px - x0) * dx + (py - y0) * dy) / len2, 0, 1) : 0;
+            var ex = x0 + t * dx - px;
+            var ey = y0 + t * dy - py;
+            if (ex * ex + ey * ey <= tol2) return true;
+        }
+        return false;
     }
 
-    /// <summary>The grid nearest to a point outside every grid, with its distance in metres (local frame).</summary>
+    private (double[] Segments, int[] Offsets, int[] Items) BuildSegments(double cell, double margin, int edgeListCount)
+    {
+        var segments = new List<double>();
+        var perList = new List<int>?[edgeListCount];
+        for (var gi = 0; gi < _grids.Length; gi++)
+        {
+            var grid = _grids[gi];
+            _gridSegStart[gi] = segments.Count / 4;
+            var boundary = grid.Geometry.Boundary;
+            for (var part = 0; part < boundary.NumGeometries; part++)
+            {
+                var cs = ((LineString)boundary.GetGeometryN(part)).CoordinateSequence;
+                for (var i = 0; i + 1 < cs.Count; i++)
+                {
+                    double ax = cs.GetX(i), ay = cs.GetY(i), bx = cs.GetX(i + 1), by = cs.GetY(i + 1);
+                    var id = segments.Count / 4;
+                    var (lax, lay) = ToLocal(ax, ay);
+                    var (lbx, lby) = ToLocal(bx, by);
+                    segments.Add(lax); segments.Add(lay); segments.Add(lbx); segments.Add(lby);
+                    var x0 = Math.Clamp((int)Math.Floor((Math.Min(ax, bx) - margin - _minX) * _invCell), 0, _nx - 1);
+                    var x1 = Math.Clamp((int)Math.Floor((Math.Max(ax, bx) + margin - _minX) * _invCell), 0, _nx - 1);
+                    var y0 = Math.Clamp((int)Math.Floor((Math.Min(ay, by) - margin - _minY) * _invCell), 0, _ny - 1);
+                    var y1 = Math.Clamp((int)Math.Floor((Math.Max(ay, by) + margin - _minY) * _invCell), 0, _ny - 1);
+                    for (var y = y0; y <= y1; y++)
+                        for (var x = x0; x <= x1; x++)
+                        {
+                            var v = _cells[y * _nx + x];
+                            if (v > -2) continue; // only edge cells need segments
+                            if (!SegmentNearCell(ax, ay, bx, by, x, y, cell, margin)) continue;
+                            (perList[-(v + 2)] ??= new List<int>(4)).Add(id);
+                        }
+                }
+            }
+        }
+        _gridSegStart[_grids.Length] = segments.Count / 4;
+        var offsets = new int[edgeListCount + 1];
+        var items = new List<int>();
+        for (var i = 0; i < edgeListCount; i++)
+        {
+            offsets[i] = items.Count;
+            if (perList[i] is { } l) items.AddRange(l);
+        }
+        offsets[edgeListCount] = items.Count;
+        return ([.. segments], offsets, [.. items]);
+    }
+
+    // Conservative test in degrees: does the segment pass within `margin` of the cell rectangle?
+    private bool SegmentNearCell(double ax, double ay, double bx, double by, int cx, int cy, double cell, double margin)
+    {
+        var env = new Envelope(_minX + cx * cell - margin, _minX + (cx + 1) * cell + margin,
+            _minY + cy * cell - margin, _minY + (cy + 1) * cell + margin);
+        var a = new Coordinate(ax, ay);
+        var b = new Coordinate(bx, by);
+        if (env.Intersects(a) || env.Intersects(b)) return true;
+        var seg = new LineSegment(a, b);
+        Coordinate[] r = [new(env.MinX, env.MinY), new(env.MaxX, env.MinY), new(env.MaxX, env.MaxY), new(env.MinX, env.MaxY)];
+        for (var i = 0; i < 4; i++)
+            if (seg.Intersection(new LineSegment(r[i], r[(i + 1) % 4])) is not null) return true;
+        return false;
+    }
+
+    /// <summary>The grid nearest to a point outside every grid, with its distance in metres (local frame): the distance
+    /// to the nearest boundary segment, grids visited by their envelope's distance. No allocation.</summary>
     public (int GridIndex, double DistanceMetres) Nearest(double lon, double lat)
     {
         if (_grids.Length == 0 || !double.IsFinite(lon) || !double.IsFinite(lat)) return (-1, double.NaN);
-        var (x, y) = ToLocal(lon, lat);
-        var pt = new Point(x, y);
+        var (px, py) = ToLocal(lon, lat);
         var best = -1;
-        var bestDistance = double.PositiveInfinity;
-        for (var g = 0; g < _localGeometries.Length; g++)
+        var best2 = double.PositiveInfinity;
+        var seg = _segments;
+        for (var g = 0; g < _grids.Length; g++)
         {
-            if (_localGeometries[g].EnvelopeInternal.Distance(pt.EnvelopeInternal) >= bestDistance) continue;
-            var d = _localGeometries[g].Distance(pt);
-            if (d < bestDistance) { bestDistance = d; best = g; }
+            var e = _localEnvelopes[g];
+            var ex = Math.Max(0, Math.Max(e.MinX - px, px - e.MaxX));
+            var ey = Math.Max(0, Math.Max(e.MinY - py, py - e.MaxY));
+            if (ex * ex + ey * ey >= best2) continue;
+            for (var i = _gridSegStart[g]; i < _gridSegStart[g + 1]; i++)
+            {
+                var k = i * 4;
+                double x0 = seg[k], y0 = seg[k + 1], dx = seg[k + 2] - x0, dy = seg[k + 3] - y0;
+                var len2 = dx * dx + dy * dy;
+                var t = len2 > 0 ? Math.Clamp(((px - x0) * dx + (py - y0) * dy) / len2, 0, 1) : 0;
+                var qx = x0 + t * dx - px;
+                var qy = y0 + t * dy - py;
+                var d2 = qx * qx + qy * qy;
+                if (d2 < best2) { best2 = d2; best = g; }
+            }
         }
-        return (best, bestDistance);
+        return (best, Math.Sqrt(best2));
     }
 
     private void Fill(int g, IPreparedGeometry prepared, GeometryFactory factory, int x0, int y0, int x1, int y1,

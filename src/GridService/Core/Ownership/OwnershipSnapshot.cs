@@ -20,7 +20,8 @@ public sealed class OwnershipSnapshot
     private readonly GridVersion[] _versions;
     private readonly IReadOnlyDictionary<int, IReadOnlyList<Grid>> _gridsByVersion;
     private readonly ConcurrentDictionary<int, Lazy<VersionView>> _views = new();
-    private readonly Dictionary<string, Department> _departments;
+    private readonly Dictionary<string, DepartmentRef> _departmentRefs;
+    private readonly Dictionary<string, RuleRef> _ruleRefs;
     private readonly IReadOnlyList<ResponsibilityRule> _rules;
     private readonly double _boundaryToleranceMetres;
 
@@ -30,7 +31,8 @@ public sealed class OwnershipSnapshot
         Revision = revision;
         _versions = [.. versions.OrderBy(v => v.Number)];
         _gridsByVersion = gridsByVersion;
-        _departments = departments.ToDictionary(d => d.Code.Value, StringComparer.Ordinal);
+        _departmentRefs = departments.ToDictionary(d => d.Code.Value, d => new DepartmentRef(d.Code.Value, d.Name, d.Contact, d.Phone), StringComparer.Ordinal);
+        _ruleRefs = rules.ToDictionary(r => r.Id, r => new RuleRef(r.Id, r.Grid?.Value, r.Class?.ToString(), r.Describe()), StringComparer.Ordinal);
         _rules = rules;
         _boundaryToleranceMetres = boundaryToleranceMetres;
         if (Current is { } current) _ = View(current.Number); // build the current index eagerly
@@ -40,8 +42,22 @@ public sealed class OwnershipSnapshot
 
     public IReadOnlyList<GridVersion> Versions => _versions;
 
-    /// <summary>The version valid today, else the newest.</summary>
-    public GridVersion? Current => VersionOn(Today()) ?? (_versions.Length > 0 ? _versions[^1] : null);
+    private sealed record CurrentCache(DateOnly Day, GridVersion? Version);
+
+    private volatile CurrentCache? _current; // swapped whole, so a reader never sees a day with another day's version
+
+    /// <summary>The version valid today, else the newest. Cached per day (China time).</summary>
+    public GridVersion? Current
+    {
+        get
+        {
+            var today = Today();
+            if (_current is { } cached && cached.Day == today) return cached.Version;
+            var v = VersionOn(today) ?? (_versions.Length > 0 ? _versions[^1] : null);
+            _current = new CurrentCache(today, v);
+            return v;
+        }
+    }
 
     public static DateOnly Today(TimeProvider? clock = null) =>
         DateOnly.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().ToOffset(ChinaOffset).DateTime);
@@ -81,13 +97,14 @@ public sealed class OwnershipSnapshot
         var grid = view.Index.Grids[hit.GridIndex];
         var rule = view.Matrix.Resolve(hit.GridIndex, q.Class);
         DepartmentRef? dept = null;
-        if (rule is not null && _departments.TryGetValue(rule.Department.Value, out var d))
-            dept = new DepartmentRef(d.Code.Value, d.Name, d.Contact, d.Phone);
-        return new OwnershipAnswer(
-            view.GridRefs[hit.GridIndex],
-            dept,
-            rule is null ? null : new RuleRef(rule.Id, rule.Grid?.Value, rule.Class?.ToString(), rule.Describe()),
-            hit.OnBoundary, q.Crs.Name, q.X, q.Y, lon, lat, q.Class?.ToString(), version.Number);
+        RuleRef? ruleRef = null;
+        if (rule is not null)
+        {
+            _departmentRefs.TryGetValue(rule.Department.Value, out dept);
+            _ruleRefs.TryGetValue(rule.Id, out ruleRef);
+        }
+        return new OwnershipAnswer(view.GridRefs[hit.GridIndex], dept, ruleRef, hit.OnBoundary, q.Crs.Name, q.X, q.Y, lon, lat,
+            q.Class?.ToString(), version.Number);
     }
 
     private static Failure OutsideAllGrids(VersionView view, GridVersion version, in OwnershipQuery q, double lon, double lat)
@@ -111,7 +128,7 @@ public sealed class OwnershipSnapshot
     }
 
     private VersionView View(int version) =>
-        _views.GetOrAdd(version, v => new Lazy<VersionView>(() => BuildView(v), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+        _views.TryGetValue(version, out var lazy) ? lazy.Value : _views.GetOrAdd(version, v => new Lazy<VersionView>(() => BuildView(v), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     private VersionView BuildView(int version)
     {

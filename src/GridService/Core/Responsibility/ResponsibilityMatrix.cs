@@ -58,10 +58,7 @@ public sealed class ResponsibilityMatrix
         return _defaultByGrid[gridIndex];
     }
 
-    // Tree in bit 16; a minor class keeps its 4 digits (0101), a major is scaled to its first minor slot (01 -> 0100),
-    // which never collides because minor numbers ending in 00 are invalid.
-    private static int Key(ClassCode c) =>
-        (c.Tree == ClassTree.Event ? 1 << 16 : 0) | (c.IsMinor ? int.Parse(c.Digits) : int.Parse(c.Digits) * 100);
+    private static int Key(ClassCode c) => c.Key;
 
     // Does a rule keyed ruleKey apply to a class keyed classKey? Equal, or the rule is the class's major.
     private static bool Matches(int ruleKey, int classKey) =>

@@ -111,14 +111,15 @@ public static class Policies
 
     public static void Configure(AuthorizationBuilder auth, bool anonymousRead)
     {
-        auth.SetFallbackPolicy(new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
+        // The API key scheme is the default scheme, so UseAuthentication has already run it once per request; the
+        // policies do not name it again (that would authenticate twice on the hot ownership path).
+        auth.SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         auth.AddPolicy(Read, p =>
         {
-            p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName);
             if (anonymousRead) p.RequireAssertion(static _ => true);
             else p.RequireAuthenticatedUser();
         });
-        auth.AddPolicy(Gis, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("gis", "admin"));
-        auth.AddPolicy(Admin, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole("admin"));
+        auth.AddPolicy(Gis, p => p.RequireRole("gis", "admin"));
+        auth.AddPolicy(Admin, p => p.RequireRole("admin"));
     }
 }

@@ -14,7 +14,7 @@ public static class GeoWebApp
 {
     public static WebApplication Build(IGridStore store, GeoOptions options, string[]? args = null, string? urls = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = args ?? [],
             ContentRootPath = AppContext.BaseDirectory,
@@ -75,13 +75,17 @@ public static class GeoWebApp
             StatusCodeSelector = static e => e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
-        app.UseSwaggerUI(o =>
+        // Static pages and the API reference never serve /api paths: keep their file-system probes off the hot path.
+        app.UseWhen(static ctx => !ctx.Request.Path.StartsWithSegments("/api"), web =>
         {
-            o.SwaggerEndpoint("/openapi/v1.json", "Geo API v1");
-            o.RoutePrefix = "docs";
-            o.DocumentTitle = "API 参考 · 汝州市网格服务";
+            web.UseDefaultFiles();
+            web.UseStaticFiles();
+            web.UseSwaggerUI(o =>
+            {
+                o.SwaggerEndpoint("/openapi/v1.json", "Geo API v1");
+                o.RoutePrefix = "docs";
+                o.DocumentTitle = "API 参考 · 汝州市网格服务";
+            });
         });
         app.UseAuthentication();
         app.UseAuthorization();

@@ -18,6 +18,7 @@ public static class OwnershipApi
 {
     public static void MapOwnershipApi(this IEndpointRouteBuilder app)
     {
+        var opts = app.ServiceProvider.GetRequiredService<IOptions<GeoOptions>>().Value;
         var group = app.MapGroup("/api/v1/ownership").WithTags("Ownership 归属查询").RequireAuthorization(Policies.Read);
         group.MapGet("", Get)
             .WithName("GetOwnership")
@@ -28,7 +29,7 @@ public static class OwnershipApi
         group.MapPost("/batch", Batch)
             .WithName("PostOwnershipBatch")
             .WithSummary("Up to MaxBatchPoints (10,000) points in one call")
-            .WithMetadata(new RequestSizeLimitMetadata(4L * 1024 * 1024));
+            .WithMetadata(new RequestSizeLimitMetadata(opts.MaxBatchBytes));
     }
 
     public static Results<Ok<OwnershipAnswer>, ProblemHttpResult> Get(string? x, string? y, string? crs, string? @class, string? at,
@@ -45,12 +46,16 @@ public static class OwnershipApi
 
     public sealed record BatchPoint(double X, double Y, string? Class, string? Id);
 
-    /// <summary>One result per point, in request order: the answer, or the problem for that point.</summary>
-    public sealed record BatchItem(int Index, string? Id, OwnershipAnswer? Answer, BatchError? Error);
+    /// <summary>
+    /// One result per point, in request order, compact: codes only, each grid, department and rule described once in
+    /// the response's <c>grids</c>, <c>departments</c> and <c>rules</c> maps (10,000 answers stay under 1 MB).
+    /// </summary>
+    public sealed record BatchItem(int Index, string? Id, string? Grid, string? Department, string? Rule, bool OnBoundary, BatchError? Error);
 
     public sealed record BatchError(string Code, string Message, IReadOnlyDictionary<string, object?>? Details);
 
-    public sealed record BatchResponse(int Count, int Answered, int Failed, BatchItem[] Results);
+    public sealed record BatchResponse(int Count, int Answered, int Failed, int GridVersion,
+        Dictionary<string, GridRef> Grids, Dictionary<string, DepartmentRef> Departments, Dictionary<string, RuleRef> Rules, BatchItem[] Results);
 
     public static Results<Ok<BatchResponse>, ProblemHttpResult> Batch(BatchRequest? request, OwnershipService service, IOptions<GeoOptions> options)
     {
@@ -64,7 +69,11 @@ public static class OwnershipApi
         var (crsId, cls, day) = common.Value;
         var snapshot = service.Snapshot;
         var results = new BatchItem[request.Points.Length];
+        var grids = new Dictionary<string, GridRef>(StringComparer.Ordinal);
+        var departments = new Dictionary<string, DepartmentRef>(StringComparer.Ordinal);
+        var rules = new Dictionary<string, RuleRef>(StringComparer.Ordinal);
         var failed = 0;
+        var version = 0;
         for (var i = 0; i < results.Length; i++)
         {
             var p = request.Points[i];
@@ -72,15 +81,22 @@ public static class OwnershipApi
             if (p.Class is not null)
             {
                 var pc = ClassCode.Parse(p.Class);
-                if (!pc.IsOk) { results[i] = new BatchItem(i, p.Id, null, ToError(pc.Failure)); failed++; continue; }
+                if (!pc.IsOk) { results[i] = Failed(i, p.Id, pc.Failure); failed++; continue; }
                 pointClass = pc.Value;
             }
             var answer = snapshot.Answer(new OwnershipQuery(p.X, p.Y, crsId, pointClass, day));
-            if (answer.IsOk) results[i] = new BatchItem(i, p.Id, answer.Value, null);
-            else { results[i] = new BatchItem(i, p.Id, null, ToError(answer.Failure)); failed++; }
+            if (!answer.IsOk) { results[i] = Failed(i, p.Id, answer.Failure); failed++; continue; }
+            var a = answer.Value;
+            version = a.GridVersion;
+            grids.TryAdd(a.Grid.Code, a.Grid);
+            if (a.Department is { } d) departments.TryAdd(d.Code, d);
+            if (a.Rule is { } r) rules.TryAdd(r.Id, r);
+            results[i] = new BatchItem(i, p.Id, a.Grid.Code, a.Department?.Code, a.Rule?.Id, a.OnBoundary, null);
         }
-        return TypedResults.Ok(new BatchResponse(results.Length, results.Length - failed, failed, results));
+        return TypedResults.Ok(new BatchResponse(results.Length, results.Length - failed, failed, version, grids, departments, rules, results));
     }
+
+    private static BatchItem Failed(int i, string? id, Failure f) => new(i, id, null, null, null, false, ToError(f));
 
     private static BatchError ToError(Failure f) => new(f.Code, f.Message, f.Extensions);
 

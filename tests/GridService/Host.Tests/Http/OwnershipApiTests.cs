@@ -144,7 +144,14 @@ public class OwnershipApiTests(ServiceFixture service)
         Assert.Equal(1, body.GetProperty("failed").GetInt32());
         var results = body.GetProperty("results").EnumerateArray().ToList();
         for (var i = 0; i < Grids.Count; i++)
-            Assert.Equal(Grids[i].Code, results[i].GetProperty("answer").GetProperty("grid").GetProperty("code").GetString());
+        {
+            var code = results[i].GetProperty("grid").GetString()!;
+            Assert.Equal(Grids[i].Code, code);
+            Assert.Equal(Grids[i].Name, body.GetProperty("grids").GetProperty(code).GetProperty("name").GetString());
+            var dept = results[i].GetProperty("department").GetString()!;
+            Assert.False(string.IsNullOrEmpty(body.GetProperty("departments").GetProperty(dept).GetProperty("name").GetString()));
+            Assert.True(body.GetProperty("rules").TryGetProperty(results[i].GetProperty("rule").GetString()!, out _));
+        }
         Assert.Equal("outside_all_grids", results[^1].GetProperty("error").GetProperty("code").GetString());
     }
 
