@@ -33,3 +33,20 @@ public sealed record OwnershipAnswer(
     double Lat,
     string? Class,
     int GridVersion);
+
+/// <summary>An answer without messages, for batches: the shared refs of the grid, department and rule, or an error
+/// code (and, outside every grid, the nearest grid and its distance in metres).</summary>
+public readonly record struct CompactAnswer(
+    GridRef? Grid,
+    DepartmentRef? Department,
+    RuleRef? Rule,
+    bool OnBoundary,
+    int GridVersion,
+    string? Error,
+    GridRef? NearestGrid,
+    double? DistanceMetres)
+{
+    public bool IsOk => Error is null;
+
+    public static CompactAnswer Failed(string code) => new(null, null, null, false, 0, code, null, null);
+}

@@ -92,6 +92,35 @@ public sealed class OwnershipSnapshot
         return Build(view, version, hit, q, lon, lat);
     }
 
+    /// <summary>
+    /// The same answer as <see cref="Answer"/> without building messages or records: for batches. On failure,
+    /// <see cref="CompactAnswer.Error"/> holds the machine code and, outside every grid, the nearest grid and distance.
+    /// </summary>
+    public CompactAnswer AnswerCompact(in OwnershipQuery q)
+    {
+        if (!CoordinateConverter.IsInRange(q.Crs, q.X, q.Y)) return CompactAnswer.Failed("coordinate_out_of_range");
+        var version = q.At is { } at ? VersionOn(at) : Current;
+        if (version is null) return CompactAnswer.Failed("no_grid_version");
+        var (lon, lat) = q.Crs.Kind == CrsKind.Cgcs2000 ? (q.X, q.Y) : CoordinateConverter.ToCgcs2000(q.Crs, q.X, q.Y);
+        var view = View(version.Number);
+        var hit = view.Index.Locate(lon, lat);
+        if (!hit.Found)
+        {
+            var (nearest, distance) = view.Index.Nearest(lon, lat);
+            return new CompactAnswer(null, null, null, false, version.Number, "outside_all_grids",
+                nearest >= 0 ? view.GridRefs[nearest] : null, nearest >= 0 ? Math.Round(distance, 1) : null);
+        }
+        var rule = view.Matrix.Resolve(hit.GridIndex, q.Class);
+        DepartmentRef? dept = null;
+        RuleRef? ruleRef = null;
+        if (rule is not null)
+        {
+            _departmentRefs.TryGetValue(rule.Department.Value, out dept);
+            _ruleRefs.TryGetValue(rule.Id, out ruleRef);
+        }
+        return new CompactAnswer(view.GridRefs[hit.GridIndex], dept, ruleRef, hit.OnBoundary, version.Number, null, null, null);
+    }
+
     private OwnershipAnswer Build(VersionView view, GridVersion version, GridHit hit, in OwnershipQuery q, double lon, double lat)
     {
         var grid = view.Index.Grids[hit.GridIndex];
@@ -120,7 +149,7 @@ public sealed class OwnershipSnapshot
         if (nearest >= 0)
         {
             var g = view.Index.Grids[nearest];
-            ext["nearestGrid"] = new { code = g.Code.Value, name = g.Name };
+            ext["nearestGrid"] = new NearestGrid(g.Code.Value, g.Name);
             ext["distanceMetres"] = Math.Round(distance, 1);
             message += $" The nearest grid is {g.Code} {g.Name}, {distance:F1} m away.";
         }
@@ -138,6 +167,9 @@ public sealed class OwnershipSnapshot
         var refs = grids.Select(x => new GridRef(x.Code.Value, x.Name, x.SubdistrictCode, x.SubdistrictName, x.CommunityCode, x.CommunityName)).ToArray();
         return new VersionView(index, matrix, refs);
     }
+
+    /// <summary>The grid nearest to a point outside every grid (in 404 answers).</summary>
+    public sealed record NearestGrid(string Code, string Name);
 
     private sealed record VersionView(GridIndex Index, ResponsibilityMatrix Matrix, GridRef[] GridRefs);
 }

@@ -9,4 +9,9 @@ namespace Geo.GridService.Host.Http;
 [JsonSerializable(typeof(OwnershipAnswer))]
 [JsonSerializable(typeof(OwnershipApi.BatchRequest))]
 [JsonSerializable(typeof(OwnershipApi.BatchResponse))]
+[JsonSerializable(typeof(OwnershipSnapshot.NearestGrid))]
+[JsonSerializable(typeof(Dictionary<string, object?>))]
+[JsonSerializable(typeof(double))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(string))]
 internal sealed partial class GeoJsonContext : JsonSerializerContext;

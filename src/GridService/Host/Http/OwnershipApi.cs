@@ -4,6 +4,7 @@ using Geo.GridService.Host.Application;
 using Geo.GridService.Ownership;
 using Geo.Spatial.Crs;
 using Geo.Spatial.Failures;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -27,6 +28,8 @@ public static class OwnershipApi
                              "(C0101, E01); omitted = the grid's default department. at: yyyy-MM-dd, answers from the grid version valid that day. " +
                              "A point on a shared boundary belongs to the grid with the lowest code. Outside every grid: 404 naming the nearest grid.");
         group.MapPost("/batch", Batch)
+            .Accepts<BatchRequest>("application/json")
+            .Produces<BatchResponse>()
             .WithName("PostOwnershipBatch")
             .WithSummary("Up to MaxBatchPoints (10,000) points in one call")
             .WithMetadata(new RequestSizeLimitMetadata(opts.MaxBatchBytes));
@@ -41,7 +44,7 @@ public static class OwnershipApi
         return answer.IsOk ? TypedResults.Ok(answer.Value) : (ProblemHttpResult)Problems.From(answer.Failure);
     }
 
-    /// <summary>A batch: common crs/class/at, points as {x, y, class?, id?}.</summary>
+    /// <summary>A batch: common crs/class/at, points as {x, y, class?, id?} (documents the body; read by <see cref="BatchRequestReader"/>).</summary>
     public sealed record BatchRequest(string? Crs, string? Class, string? At, BatchPoint[]? Points);
 
     public sealed record BatchPoint(double X, double Y, string? Class, string? Id);
@@ -50,25 +53,50 @@ public static class OwnershipApi
     /// One result per point, in request order, compact: codes only, each grid, department and rule described once in
     /// the response's <c>grids</c>, <c>departments</c> and <c>rules</c> maps (10,000 answers stay under 1 MB).
     /// </summary>
-    public sealed record BatchItem(int Index, string? Id, string? Grid, string? Department, string? Rule, bool OnBoundary, BatchError? Error);
+    public sealed record BatchItem(
+        int Index,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Grid,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Department,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Rule,
+        bool OnBoundary,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BatchError? Error);
 
-    public sealed record BatchError(string Code, string Message, IReadOnlyDictionary<string, object?>? Details);
+    /// <summary>Why one point of a batch has no answer; outside every grid, the nearest grid and its distance.</summary>
+    public sealed record BatchError(
+        string Code,
+        string Message,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NearestGrid,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? DistanceMetres);
 
     public sealed record BatchResponse(int Count, int Answered, int Failed, int GridVersion,
         Dictionary<string, GridRef> Grids, Dictionary<string, DepartmentRef> Departments, Dictionary<string, RuleRef> Rules, BatchItem[] Results);
 
-    public static Results<Ok<BatchResponse>, ProblemHttpResult> Batch(BatchRequest? request, OwnershipService service, IOptions<GeoOptions> options)
+    private static readonly Dictionary<string, string> BatchMessages = new()
     {
-        if (request?.Points is null)
-            return (ProblemHttpResult)Problems.From(Failure.BadRequest("batch_empty", "The body needs a points array: {\"crs\":\"EPSG:4326\",\"points\":[{\"x\":112.84,\"y\":34.16}]}."));
-        var max = options.Value.MaxBatchPoints;
-        if (request.Points.Length > max)
-            return (ProblemHttpResult)Problems.From(Failure.TooLarge("batch_too_large", $"A batch holds at most {max} points; got {request.Points.Length}. Split it."));
-        var common = ParseCommon(request.Crs, request.Class, request.At);
-        if (!common.IsOk) return (ProblemHttpResult)Problems.From(common.Failures);
+        ["outside_all_grids"] = "The point lies outside every grid; nearestGrid and distanceMetres say where the closest one is.",
+        ["coordinate_out_of_range"] = "Not a valid coordinate in the request's CRS (x = easting/longitude, y = northing/latitude).",
+        ["no_grid_version"] = "No grid version was valid on that date.",
+    };
+
+    public static async Task<IResult> Batch(HttpRequest http, OwnershipService service, IOptions<GeoOptions> options, CancellationToken ct)
+    {
+        if (!http.HasJsonContentType())
+            return Problems.From(Failure.BadRequest("unsupported_media_type", "Send the batch as application/json."));
+        using var body = new MemoryStream(http.ContentLength is > 0 and < int.MaxValue ? (int)http.ContentLength.Value : 64 * 1024);
+        await http.Body.CopyToAsync(body, ct); // bounded by the endpoint's request size limit
+        var read = BatchRequestReader.Read(body.GetBuffer().AsSpan(0, (int)body.Length), options.Value.MaxBatchPoints);
+        if (!read.IsOk) return Problems.From(read.Failures);
+        var response = Answer(read.Value, service.Snapshot);
+        return response.IsOk ? TypedResults.Ok(response.Value) : Problems.From(response.Failures);
+    }
+
+    internal static Result<BatchResponse> Answer(BatchRequestReader.Batch batch, OwnershipSnapshot snapshot)
+    {
+        var common = ParseCommon(batch.Crs, batch.Class, batch.At);
+        if (!common.IsOk) return Result<BatchResponse>.Fail(common.Failures);
         var (crsId, cls, day) = common.Value;
-        var snapshot = service.Snapshot;
-        var results = new BatchItem[request.Points.Length];
+        var results = new BatchItem[batch.Count];
         var grids = new Dictionary<string, GridRef>(StringComparer.Ordinal);
         var departments = new Dictionary<string, DepartmentRef>(StringComparer.Ordinal);
         var rules = new Dictionary<string, RuleRef>(StringComparer.Ordinal);
@@ -76,29 +104,31 @@ public static class OwnershipApi
         var version = 0;
         for (var i = 0; i < results.Length; i++)
         {
-            var p = request.Points[i];
+            var id = batch.Ids?[i];
             var pointClass = cls;
-            if (p.Class is not null)
+            if (batch.Classes?[i] is { } text)
             {
-                var pc = ClassCode.Parse(p.Class);
-                if (!pc.IsOk) { results[i] = Failed(i, p.Id, pc.Failure); failed++; continue; }
+                var pc = ClassCode.Parse(text);
+                if (!pc.IsOk) { results[i] = new BatchItem(i, id, null, null, null, false, new BatchError(pc.Failure.Code, pc.Failure.Message, null, null)); failed++; continue; }
                 pointClass = pc.Value;
             }
-            var answer = snapshot.Answer(new OwnershipQuery(p.X, p.Y, crsId, pointClass, day));
-            if (!answer.IsOk) { results[i] = Failed(i, p.Id, answer.Failure); failed++; continue; }
-            var a = answer.Value;
+            var a = snapshot.AnswerCompact(new OwnershipQuery(batch.X[i], batch.Y[i], crsId, pointClass, day));
+            if (!a.IsOk)
+            {
+                results[i] = new BatchItem(i, id, null, null, null, false,
+                    new BatchError(a.Error!, BatchMessages.GetValueOrDefault(a.Error!, a.Error!), a.NearestGrid?.Code, a.DistanceMetres));
+                failed++;
+                continue;
+            }
             version = a.GridVersion;
-            grids.TryAdd(a.Grid.Code, a.Grid);
+            var g = a.Grid!;
+            grids.TryAdd(g.Code, g);
             if (a.Department is { } d) departments.TryAdd(d.Code, d);
             if (a.Rule is { } r) rules.TryAdd(r.Id, r);
-            results[i] = new BatchItem(i, p.Id, a.Grid.Code, a.Department?.Code, a.Rule?.Id, a.OnBoundary, null);
+            results[i] = new BatchItem(i, id, g.Code, a.Department?.Code, a.Rule?.Id, a.OnBoundary, null);
         }
-        return TypedResults.Ok(new BatchResponse(results.Length, results.Length - failed, failed, version, grids, departments, rules, results));
+        return new BatchResponse(results.Length, results.Length - failed, failed, version, grids, departments, rules, results);
     }
-
-    private static BatchItem Failed(int i, string? id, Failure f) => new(i, id, null, null, null, false, ToError(f));
-
-    private static BatchError ToError(Failure f) => new(f.Code, f.Message, f.Extensions);
 
     internal static Result<OwnershipQuery> ParseQuery(string? x, string? y, string? crs, string? cls, string? at)
     {
