@@ -62,15 +62,16 @@ public static class OwnershipApi
         bool OnBoundary,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BatchError? Error);
 
-    /// <summary>Why one point of a batch has no answer; outside every grid, the nearest grid and its distance.</summary>
+    /// <summary>Why one point of a batch has no answer (its message is in the response's <c>errors</c> map, once per
+    /// code); outside every grid, the nearest grid and its distance.</summary>
     public sealed record BatchError(
         string Code,
-        string Message,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NearestGrid,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? DistanceMetres);
 
     public sealed record BatchResponse(int Count, int Answered, int Failed, int GridVersion,
-        Dictionary<string, GridRef> Grids, Dictionary<string, DepartmentRef> Departments, Dictionary<string, RuleRef> Rules, BatchItem[] Results);
+        Dictionary<string, GridRef> Grids, Dictionary<string, DepartmentRef> Departments, Dictionary<string, RuleRef> Rules,
+        Dictionary<string, string> Errors, BatchItem[] Results);
 
     private static readonly Dictionary<string, string> BatchMessages = new()
     {
@@ -100,6 +101,7 @@ public static class OwnershipApi
         var grids = new Dictionary<string, GridRef>(StringComparer.Ordinal);
         var departments = new Dictionary<string, DepartmentRef>(StringComparer.Ordinal);
         var rules = new Dictionary<string, RuleRef>(StringComparer.Ordinal);
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         var failed = 0;
         var version = 0;
         for (var i = 0; i < results.Length; i++)
@@ -109,14 +111,14 @@ public static class OwnershipApi
             if (batch.Classes?[i] is { } text)
             {
                 var pc = ClassCode.Parse(text);
-                if (!pc.IsOk) { results[i] = new BatchItem(i, id, null, null, null, false, new BatchError(pc.Failure.Code, pc.Failure.Message, null, null)); failed++; continue; }
+                if (!pc.IsOk) { results[i] = new BatchItem(i, id, null, null, null, false, new BatchError(pc.Failure.Code, null, null)); errors.TryAdd(pc.Failure.Code, pc.Failure.Message); failed++; continue; }
                 pointClass = pc.Value;
             }
             var a = snapshot.AnswerCompact(new OwnershipQuery(batch.X[i], batch.Y[i], crsId, pointClass, day));
             if (!a.IsOk)
             {
-                results[i] = new BatchItem(i, id, null, null, null, false,
-                    new BatchError(a.Error!, BatchMessages.GetValueOrDefault(a.Error!, a.Error!), a.NearestGrid?.Code, a.DistanceMetres));
+                results[i] = new BatchItem(i, id, null, null, null, false, new BatchError(a.Error!, a.NearestGrid?.Code, a.DistanceMetres));
+                errors.TryAdd(a.Error!, BatchMessages.GetValueOrDefault(a.Error!, a.Error!));
                 failed++;
                 continue;
             }
@@ -127,7 +129,7 @@ public static class OwnershipApi
             if (a.Rule is { } r) rules.TryAdd(r.Id, r);
             results[i] = new BatchItem(i, id, g.Code, a.Department?.Code, a.Rule?.Id, a.OnBoundary, null);
         }
-        return new BatchResponse(results.Length, results.Length - failed, failed, version, grids, departments, rules, results);
+        return new BatchResponse(results.Length, results.Length - failed, failed, version, grids, departments, rules, errors, results);
     }
 
     internal static Result<OwnershipQuery> ParseQuery(string? x, string? y, string? crs, string? cls, string? at)
