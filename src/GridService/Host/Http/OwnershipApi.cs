@@ -22,6 +22,9 @@ public static class OwnershipApi
         var opts = app.ServiceProvider.GetRequiredService<IOptions<GeoOptions>>().Value;
         var group = app.MapGroup("/api/v1/ownership").WithTags("Ownership 归属查询").RequireAuthorization(Policies.Read);
         group.MapGet("", Get)
+            .Produces<OwnershipAnswer>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetOwnership")
             .WithSummary("Which grid and which department own this point for this class")
             .WithDescription("x/y in the CRS given by crs (x = easting or longitude). class: C + component code or E + event code " +
@@ -35,13 +38,13 @@ public static class OwnershipApi
             .WithMetadata(new RequestSizeLimitMetadata(opts.MaxBatchBytes));
     }
 
-    public static Results<Ok<OwnershipAnswer>, ProblemHttpResult> Get(string? x, string? y, string? crs, string? @class, string? at,
-        OwnershipService service)
+    public static IResult Get(string? x, string? y, string? crs, string? @class, string? at, OwnershipService service, HttpContext http)
     {
         var query = ParseQuery(x, y, crs, @class, at);
-        if (!query.IsOk) return (ProblemHttpResult)Problems.From(query.Failures);
+        if (!query.IsOk) return Problems.From(query.Failures);
         var answer = service.Snapshot.Answer(query.Value);
-        return answer.IsOk ? TypedResults.Ok(answer.Value) : (ProblemHttpResult)Problems.From(answer.Failure);
+        if (answer.IsOk) return TypedResults.Ok(answer.Value);
+        return answer.Failure.Code == "outside_all_grids" ? Problems.FromOutside(answer.Failure, http) : Problems.From(answer.Failure);
     }
 
     /// <summary>A batch: common crs/class/at, points as {x, y, class?, id?} (documents the body; read by <see cref="BatchRequestReader"/>).</summary>

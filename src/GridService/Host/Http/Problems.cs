@@ -1,3 +1,4 @@
+using Geo.GridService;
 using Geo.Spatial.Failures;
 
 namespace Geo.GridService.Host.Http;
@@ -42,6 +43,29 @@ public static class Problems
     }
 
     public sealed record ProblemItem(string Code, string Message, string? Location);
+
+    /// <summary>The ownership 404 (outside every grid) as a typed problem body, written with the source-generated
+    /// serializer: it is a frequent answer on the dispatch hot path. Same members as <see cref="From(Failure)"/>.</summary>
+    public sealed record OutsideProblem(
+        string Type, string Title, int Status, string Detail, string Instance, string Code, ProblemItem[] Errors,
+        int? GridVersion, double? Lon, double? Lat, Ownership.OwnershipSnapshot.NearestGrid? NearestGrid, double? DistanceMetres,
+        string TraceId);
+
+    public static IResult FromOutside(Failure f, HttpContext http)
+    {
+        var ext = f.Extensions;
+        T? Get<T>(string key) => ext is not null && ext.TryGetValue(key, out var v) && v is T t ? t : default;
+        var body = new OutsideProblem($"urn:geo:problem:{f.Code}", Title(f.Code), StatusOf(f.Kind), f.Message, http.Request.Path,
+            f.Code, [new ProblemItem(f.Code, f.Message, f.Location)],
+            ext is not null && ext.TryGetValue("gridVersion", out var gv) && gv is int g ? g : null,
+            ext is not null && ext.TryGetValue("lon", out var lo) && lo is double lon ? lon : null,
+            ext is not null && ext.TryGetValue("lat", out var la) && la is double lat ? lat : null,
+            Get<Ownership.OwnershipSnapshot.NearestGrid>("nearestGrid"),
+            ext is not null && ext.TryGetValue("distanceMetres", out var dm) && dm is double d ? d : null,
+            http.TraceIdentifier);
+        var json = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        return TypedResults.Json(body, json, "application/problem+json", body.Status);
+    }
 
     private static string Title(string code) => code.Replace('_', ' ');
 }
