@@ -13,6 +13,7 @@ using Geo.GridService.Storage;
 using Geo.Spatial.Crs;
 using Geo.Spatial.Failures;
 using Geo.Storage.GeoPackage;
+using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
 namespace Geo.GridService.Host.Cli;
@@ -74,7 +75,13 @@ public static class GeoCli
         var cmd = new Command("serve", "Run the HTTP service (API, API reference at /docs)") { urls, samples };
         cmd.SetAction(async (pr, ct) =>
         {
-            var options = new GeoOptions { Store = pr.GetValue(StoreOption)!, County = pr.GetValue(CountyOption)!, LoadSamples = pr.GetValue(samples) };
+            // Settings from the environment (Geo__AnonymousRead=false, Geo__BoundaryToleranceMetres=1, ...); the command
+            // line's store, county and samples win over them.
+            var options = new GeoOptions();
+            new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Geo").Bind(options);
+            options.Store = pr.GetValue(StoreOption)!;
+            options.County = pr.GetValue(CountyOption)!;
+            options.LoadSamples = pr.GetValue(samples);
             await using var store = await OpenStore(options.Store, ct);
             var app = GeoWebApp.Build(store, options, [], pr.GetValue(urls));
             await GeoWebApp.PrepareAsync(app, ct);
