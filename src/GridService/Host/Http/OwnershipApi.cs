@@ -53,16 +53,16 @@ public static class OwnershipApi
     public sealed record BatchPoint(double X, double Y, string? Class, string? Id);
 
     /// <summary>
-    /// One result per point, in request order, compact: codes only, each grid, department and rule described once in
-    /// the response's <c>grids</c>, <c>departments</c> and <c>rules</c> maps (10,000 answers stay under 1 MB).
+    /// One result per point, results[i] answering points[i], compact: codes only, each grid, department and rule described once in
+    /// the response's <c>grids</c>, <c>departments</c> and <c>rules</c> maps (10,000 answers stay under 1 MB); null
+    /// members and <c>onBoundary: false</c> are omitted.
     /// </summary>
     public sealed record BatchItem(
-        int Index,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Grid,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Department,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Rule,
-        bool OnBoundary,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool OnBoundary,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BatchError? Error);
 
     /// <summary>Why one point of a batch has no answer (its message is in the response's <c>errors</c> map, once per
@@ -114,13 +114,13 @@ public static class OwnershipApi
             if (batch.Classes?[i] is { } text)
             {
                 var pc = ClassCode.Parse(text);
-                if (!pc.IsOk) { results[i] = new BatchItem(i, id, null, null, null, false, new BatchError(pc.Failure.Code, null, null)); errors.TryAdd(pc.Failure.Code, pc.Failure.Message); failed++; continue; }
+                if (!pc.IsOk) { results[i] = new BatchItem(id, null, null, null, false, new BatchError(pc.Failure.Code, null, null)); errors.TryAdd(pc.Failure.Code, pc.Failure.Message); failed++; continue; }
                 pointClass = pc.Value;
             }
             var a = snapshot.AnswerCompact(new OwnershipQuery(batch.X[i], batch.Y[i], crsId, pointClass, day));
             if (!a.IsOk)
             {
-                results[i] = new BatchItem(i, id, null, null, null, false, new BatchError(a.Error!, a.NearestGrid?.Code, a.DistanceMetres));
+                results[i] = new BatchItem(id, null, null, null, false, new BatchError(a.Error!, a.NearestGrid?.Code, a.DistanceMetres));
                 errors.TryAdd(a.Error!, BatchMessages.GetValueOrDefault(a.Error!, a.Error!));
                 failed++;
                 continue;
@@ -130,7 +130,7 @@ public static class OwnershipApi
             grids.TryAdd(g.Code, g);
             if (a.Department is { } d) departments.TryAdd(d.Code, d);
             if (a.Rule is { } r) rules.TryAdd(r.Id, r);
-            results[i] = new BatchItem(i, id, g.Code, a.Department?.Code, a.Rule?.Id, a.OnBoundary, null);
+            results[i] = new BatchItem(id, g.Code, a.Department?.Code, a.Rule?.Id, a.OnBoundary, null);
         }
         return new BatchResponse(results.Length, results.Length - failed, failed, version, grids, departments, rules, errors, results);
     }
