@@ -43,7 +43,6 @@ public sealed class GridIndex
     private readonly int[] _segItems;
     private readonly int[] _gridSegStart;   // grid g owns segments _gridSegStart[g] .. _gridSegStart[g + 1]
     private readonly Envelope[] _localEnvelopes;
-    private readonly Geometry[] _localGeometries;                // grids in the local metric frame, for nearest-grid
     private readonly double _minX, _minY, _invCell;
     private readonly int _nx, _ny;
     private readonly int[] _cells;          // -1 outside, >= 0 interior of grid, <= -2 edge list -(v + 2)
@@ -69,7 +68,6 @@ public sealed class GridIndex
         foreach (var g in _grids) extent.ExpandToInclude(g.Geometry.EnvelopeInternal);
         if (extent.IsNull) extent = new Envelope(0, 0, 0, 0);
         _lat0Cos = Math.Cos(extent.Centre.Y * Math.PI / 180);
-        _localGeometries = _grids.Select(g => ToLocal(g.Geometry)).ToArray();
 
         // Margin in degrees that is at least the tolerance in every direction (longitude degrees are the shorter).
         var margin = boundaryToleranceMetres / (MetresPerDegreeLonAtEquator * Math.Max(_lat0Cos, 1e-6)) + 1e-12;
@@ -113,7 +111,14 @@ public sealed class GridIndex
         EdgeCellCount = edges.Count;
         _gridSegStart = new int[_grids.Length + 1];
         (_segments, _segOffsets, _segItems) = BuildSegments(cell, margin, next);
-        _localEnvelopes = _localGeometries.Select(g => g.EnvelopeInternal).ToArray();
+        // The local frame scales each axis, so a grid's envelope there is its degree envelope scaled.
+        _localEnvelopes = _grids.Select(g =>
+        {
+            var e = g.Geometry.EnvelopeInternal;
+            var (x0, y0) = ToLocal(e.MinX, e.MinY);
+            var (x1, y1) = ToLocal(e.MaxX, e.MaxY);
+            return new Envelope(x0, x1, y0, y1);
+        }).ToArray();
     }
 
     public IReadOnlyList<Grid> Grids => _grids;
@@ -311,24 +316,4 @@ public sealed class GridIndex
 
     private (double X, double Y) ToLocal(double lon, double lat) =>
         (lon * MetresPerDegreeLonAtEquator * _lat0Cos, lat * MetresPerDegreeLat);
-
-    private Geometry ToLocal(Geometry g)
-    {
-        var copy = g.Copy();
-        copy.Apply(new LocalFrameFilter(MetresPerDegreeLonAtEquator * _lat0Cos, MetresPerDegreeLat));
-        copy.GeometryChanged();
-        return copy;
-    }
-
-    private sealed class LocalFrameFilter(double sx, double sy) : ICoordinateSequenceFilter
-    {
-        public bool Done => false;
-        public bool GeometryChanged => true;
-
-        public void Filter(CoordinateSequence seq, int i)
-        {
-            seq.SetX(i, seq.GetX(i) * sx);
-            seq.SetY(i, seq.GetY(i) * sy);
-        }
-    }
 }

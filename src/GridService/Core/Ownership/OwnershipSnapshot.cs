@@ -67,41 +67,37 @@ public sealed class OwnershipSnapshot
     /// <summary>The index of a version (built on first use).</summary>
     public GridIndex Index(int version) => View(version).Index;
 
-    /// <summary>Answers one query; expected failures (outside every grid, no version, no rule) are values.</summary>
+    /// <summary>Answers one query; expected failures (bad coordinate, no version, outside every grid) are values with
+    /// a readable message. Same decision as <see cref="AnswerCompact"/>, which it is built on.</summary>
     public Result<OwnershipAnswer> Answer(in OwnershipQuery q)
     {
-        if (!CoordinateConverter.IsInRange(q.Crs, q.X, q.Y))
-            return Failure.BadRequest("coordinate_out_of_range",
-                $"({q.X}, {q.Y}) is not a valid coordinate in {q.Crs.Name} (x = easting/longitude, y = northing/latitude).");
-        GridVersion? version;
-        if (q.At is { } at)
+        var a = Resolve(q, out var lon, out var lat);
+        if (a.IsOk)
+            return new OwnershipAnswer(a.Grid!, a.Department, a.Rule, a.OnBoundary, q.Crs.Name, q.X, q.Y, lon, lat,
+                q.Class?.ToString(), a.GridVersion);
+        return a.Error switch
         {
-            version = VersionOn(at);
-            if (version is null)
-                return Failure.NotFound("no_grid_version", $"No grid version was valid on {at:yyyy-MM-dd}.");
-        }
-        else
-        {
-            version = Current;
-            if (version is null) return Failure.NotFound("no_grid_version", "No grids have been imported yet.");
-        }
-        var (lon, lat) = q.Crs.Kind == CrsKind.Cgcs2000 ? (q.X, q.Y) : CoordinateConverter.ToCgcs2000(q.Crs, q.X, q.Y);
-        var view = View(version.Number);
-        var hit = view.Index.Locate(lon, lat);
-        if (!hit.Found) return OutsideAllGrids(view, version, q, lon, lat);
-        return Build(view, version, hit, q, lon, lat);
+            "coordinate_out_of_range" => Failure.BadRequest(a.Error,
+                $"({q.X}, {q.Y}) is not a valid coordinate in {q.Crs.Name} (x = easting/longitude, y = northing/latitude)."),
+            "no_grid_version" => Failure.NotFound(a.Error,
+                q.At is { } at ? $"No grid version was valid on {at:yyyy-MM-dd}." : "No grids have been imported yet."),
+            _ => OutsideAllGrids(a, q, lon, lat),
+        };
     }
 
     /// <summary>
-    /// The same answer as <see cref="Answer"/> without building messages or records: for batches. On failure,
-    /// <see cref="CompactAnswer.Error"/> holds the machine code and, outside every grid, the nearest grid and distance.
+    /// The decision without messages or per-answer records, for batches: shared refs of the grid, department and rule,
+    /// or the machine code of the failure and, outside every grid, the nearest grid and its distance.
     /// </summary>
-    public CompactAnswer AnswerCompact(in OwnershipQuery q)
+    public CompactAnswer AnswerCompact(in OwnershipQuery q) => Resolve(q, out _, out _);
+
+    private CompactAnswer Resolve(in OwnershipQuery q, out double lon, out double lat)
     {
+        lon = lat = double.NaN;
         if (!CoordinateConverter.IsInRange(q.Crs, q.X, q.Y)) return CompactAnswer.Failed("coordinate_out_of_range");
         var version = q.At is { } at ? VersionOn(at) : Current;
         if (version is null) return CompactAnswer.Failed("no_grid_version");
-        var (lon, lat) = q.Crs.Kind == CrsKind.Cgcs2000 ? (q.X, q.Y) : CoordinateConverter.ToCgcs2000(q.Crs, q.X, q.Y);
+        (lon, lat) = q.Crs.Kind == CrsKind.Cgcs2000 ? (q.X, q.Y) : CoordinateConverter.ToCgcs2000(q.Crs, q.X, q.Y);
         var view = View(version.Number);
         var hit = view.Index.Locate(lon, lat);
         if (!hit.Found)
@@ -121,37 +117,20 @@ public sealed class OwnershipSnapshot
         return new CompactAnswer(view.GridRefs[hit.GridIndex], dept, ruleRef, hit.OnBoundary, version.Number, null, null, null);
     }
 
-    private OwnershipAnswer Build(VersionView view, GridVersion version, GridHit hit, in OwnershipQuery q, double lon, double lat)
+    private static Failure OutsideAllGrids(in CompactAnswer a, in OwnershipQuery q, double lon, double lat)
     {
-        var grid = view.Index.Grids[hit.GridIndex];
-        var rule = view.Matrix.Resolve(hit.GridIndex, q.Class);
-        DepartmentRef? dept = null;
-        RuleRef? ruleRef = null;
-        if (rule is not null)
-        {
-            _departmentRefs.TryGetValue(rule.Department.Value, out dept);
-            _ruleRefs.TryGetValue(rule.Id, out ruleRef);
-        }
-        return new OwnershipAnswer(view.GridRefs[hit.GridIndex], dept, ruleRef, hit.OnBoundary, q.Crs.Name, q.X, q.Y, lon, lat,
-            q.Class?.ToString(), version.Number);
-    }
-
-    private static Failure OutsideAllGrids(VersionView view, GridVersion version, in OwnershipQuery q, double lon, double lat)
-    {
-        var (nearest, distance) = view.Index.Nearest(lon, lat);
         var ext = new Dictionary<string, object?>
         {
-            ["gridVersion"] = version.Number,
+            ["gridVersion"] = a.GridVersion,
             ["lon"] = lon,
             ["lat"] = lat,
         };
-        var message = $"({q.X}, {q.Y}) in {q.Crs.Name} lies outside every grid of version {version.Number}.";
-        if (nearest >= 0)
+        var message = $"({q.X}, {q.Y}) in {q.Crs.Name} lies outside every grid of version {a.GridVersion}.";
+        if (a.NearestGrid is { } g)
         {
-            var g = view.Index.Grids[nearest];
-            ext["nearestGrid"] = new NearestGrid(g.Code.Value, g.Name);
-            ext["distanceMetres"] = Math.Round(distance, 1);
-            message += $" The nearest grid is {g.Code} {g.Name}, {distance:F1} m away.";
+            ext["nearestGrid"] = new NearestGrid(g.Code, g.Name);
+            ext["distanceMetres"] = a.DistanceMetres;
+            message += $" The nearest grid is {g.Code} {g.Name}, {a.DistanceMetres:F1} m away.";
         }
         return new Failure("outside_all_grids", message, FailureKind.NotFound, $"POINT ({lon:F7} {lat:F7})", ext);
     }

@@ -143,18 +143,13 @@ public static class GeoCli
             await using var store = await OpenStore(pr.GetValue(StoreOption)!, ct);
             var setup = ImportSetup(pr, store, crs);
             if (!setup.IsOk) return CliOutput.Fail(setup.Failures);
-            DateOnly? from = null;
-            if (pr.GetValue(validFrom) is { } vf)
-            {
-                if (!DateOnly.TryParseExact(vf, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
-                    return CliOutput.Fail(Failure.BadRequest("valid_from_invalid", "--valid-from must be yyyy-MM-dd."));
-                from = d;
-            }
+            var from = DayInput.Parse(pr.GetValue(validFrom), "--valid-from", "valid_from_invalid");
+            if (!from.IsOk) return CliOutput.Fail(from.Failures);
             var path = pr.GetValue(file)!;
             var set = VectorReader.ReadFile(path);
             if (!set.IsOk) return CliOutput.Fail(set.Failures, path);
             var report = await setup.Value.Import.ImportAsync(set.Value,
-                new GridImportRequest(setup.Value.Crs, from, Path.GetFileName(path), pr.GetValue(note), pr.GetValue(dryRun)), ct);
+                new GridImportRequest(setup.Value.Crs, from.Value, Path.GetFileName(path), pr.GetValue(note), pr.GetValue(dryRun)), ct);
             if (!report.IsOk) return CliOutput.Fail(report.Failures, path);
             var r = report.Value;
             Console.WriteLine(r.DryRun

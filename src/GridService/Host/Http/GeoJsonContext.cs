@@ -7,7 +7,7 @@ namespace Geo.GridService.Host.Http;
 /// <summary>Source-generated serializers for the hot ownership path.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(OwnershipAnswer))]
-[JsonSerializable(typeof(Problems.OutsideProblem))]
+[JsonSerializable(typeof(Problems.ProblemBody))]
 [JsonSerializable(typeof(OwnershipApi.BatchRequest))]
 [JsonSerializable(typeof(OwnershipApi.BatchResponse))]
 [JsonSerializable(typeof(OwnershipSnapshot.NearestGrid))]

@@ -109,13 +109,8 @@ public static class GridsApi
             if (!c.IsOk) return Problems.From(c.Failure);
             crsId = c.Value;
         }
-        DateOnly? from = null;
-        if (!string.IsNullOrWhiteSpace(validFrom))
-        {
-            if (!DateOnly.TryParseExact(validFrom, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
-                return Problems.From(Failure.BadRequest("valid_from_invalid", "validFrom must be a date yyyy-MM-dd."));
-            from = d;
-        }
+        var from = DayInput.Parse(validFrom, "validFrom", "valid_from_invalid");
+        if (!from.IsOk) return Problems.From(from.Failure);
         if (note is { Length: > 500 } || (note?.Any(char.IsControl) ?? false))
             return Problems.From(Failure.BadRequest("note_invalid", "note is at most 500 characters without control characters."));
 
@@ -129,7 +124,7 @@ public static class GridsApi
             if (!set.IsOk) return Problems.From(set.Failures);
             var clientName = request.Headers["X-File-Name"].ToString();
             var source = "upload" + (string.IsNullOrWhiteSpace(clientName) ? "" : ": " + GridFiles.SafeLabel(clientName));
-            var report = await import.ImportAsync(set.Value, new GridImportRequest(crsId, from, source, note, dryRun ?? false), ct);
+            var report = await import.ImportAsync(set.Value, new GridImportRequest(crsId, from.Value, source, note, dryRun ?? false), ct);
             if (!report.IsOk) return Problems.From(report.Failures);
             if (!report.Value.DryRun)
             {
@@ -152,12 +147,10 @@ public static class GridsApi
         if (version is { } n)
             return snapshot.Versions.FirstOrDefault(v => v.Number == n) is { } found ? found
                 : Failure.NotFound("grid_version_not_found", $"Grid version {n} does not exist.");
-        if (!string.IsNullOrWhiteSpace(at))
-        {
-            if (!DateOnly.TryParseExact(at, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
-                return Failure.BadRequest("at_invalid", "at must be a date yyyy-MM-dd.");
+        var day = DayInput.Parse(at, "at", "at_invalid");
+        if (!day.IsOk) return day.Failure;
+        if (day.Value is { } d)
             return snapshot.VersionOn(d) is { } onDay ? onDay : Failure.NotFound("no_grid_version", $"No grid version was valid on {d:yyyy-MM-dd}.");
-        }
         return snapshot.Current is { } current ? current : Failure.NotFound("no_grid_version", "No grids have been imported yet.");
     }
 }

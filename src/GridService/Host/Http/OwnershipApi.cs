@@ -38,13 +38,13 @@ public static class OwnershipApi
             .WithMetadata(new RequestSizeLimitMetadata(opts.MaxBatchBytes));
     }
 
-    public static IResult Get(string? x, string? y, string? crs, string? @class, string? at, OwnershipService service, HttpContext http)
+    public static IResult Get(string? x, string? y, string? crs, string? @class, string? at, OwnershipService service)
     {
         var query = ParseQuery(x, y, crs, @class, at);
         if (!query.IsOk) return Problems.From(query.Failures);
         var answer = service.Snapshot.Answer(query.Value);
         if (answer.IsOk) return TypedResults.Ok(answer.Value);
-        return answer.Failure.Code == "outside_all_grids" ? Problems.FromOutside(answer.Failure, http) : Problems.From(answer.Failure);
+        return Problems.From(answer.Failure);
     }
 
     /// <summary>A batch: common crs/class/at, points as {x, y, class?, id?} (documents the body; read by <see cref="BatchRequestReader"/>).</summary>
@@ -162,24 +162,14 @@ public static class OwnershipApi
             var r = ClassCode.Parse(cls);
             if (r.IsOk) k = r.Value; else failures.Add(r.Failure);
         }
-        DateOnly? day = null;
-        if (!string.IsNullOrWhiteSpace(at))
-        {
-            if (DateOnly.TryParseExact(at, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) day = d;
-            else failures.Add(Failure.BadRequest("at_invalid", $"at must be a date yyyy-MM-dd; got '{Shorten(at)}'."));
-        }
+        var day = DayInput.Parse(at, "at", "at_invalid");
+        if (!day.IsOk) failures.Add(day.Failure);
         if (failures.Count > 0) return Result<(CrsId, ClassCode?, DateOnly?)>.Fail(failures);
-        return (crsId, k, day);
+        return (crsId, k, day.Value);
     }
 
     private static bool TryNumber(string? s, out double v) =>
         double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && double.IsFinite(v);
 
     private static string Shorten(string? s) => s is null ? "" : s.Length > 32 ? s[..32] + "…" : s;
-}
-
-/// <summary>Endpoint metadata that sets the request body limit (read by Kestrel per request).</summary>
-public sealed class RequestSizeLimitMetadata(long? maxSize) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata
-{
-    public long? MaxRequestBodySize { get; } = maxSize;
 }

@@ -1,11 +1,15 @@
-using Geo.GridService;
+using System.Text.Json.Serialization;
 using Geo.Spatial.Failures;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.Options;
 
 namespace Geo.GridService.Host.Http;
 
 /// <summary>
 /// The one place where expected failures become HTTP responses: RFC 9457 problem+json with the machine code, every
-/// problem with its location (an import reports all of them), and a trace id. No stack traces, SQL or paths.
+/// problem with its location (an import reports all of them), the failure's facts as extension members, and a trace
+/// id. No stack traces, SQL or paths. Written with the service's source-generated JSON options: the ownership 404 is a
+/// frequent answer on the dispatch hot path.
 /// </summary>
 public static class Problems
 {
@@ -25,47 +29,60 @@ public static class Problems
     public static IResult From(IReadOnlyList<Failure> failures)
     {
         var first = failures[0];
+        var code = failures.Count == 1 ? first.Code : "multiple_problems";
         // The most severe kind decides the status when problems of several kinds come together.
         var kind = failures.Select(f => f.Kind).Max();
-        var extensions = new Dictionary<string, object?>
+        Dictionary<string, object?>? extensions = null;
+        if (first.Extensions is { Count: > 0 } ext)
         {
-            ["code"] = failures.Count == 1 ? first.Code : "multiple_problems",
-            ["errors"] = failures.Select(f => new ProblemItem(f.Code, f.Message, f.Location)).ToArray(),
-        };
-        if (first.Extensions is { } ext)
+            extensions = new Dictionary<string, object?>(ext.Count);
             foreach (var (k, v) in ext) extensions[k] = v;
-        return Results.Problem(
-            detail: failures.Count == 1 ? first.Message : $"{failures.Count} problems: {first.Message}",
-            statusCode: StatusOf(kind),
-            title: Title(failures.Count == 1 ? first.Code : "multiple_problems"),
-            type: $"urn:geo:problem:{(failures.Count == 1 ? first.Code : "multiple_problems")}",
-            extensions: extensions);
+        }
+        var errors = new ProblemItem[failures.Count];
+        for (var i = 0; i < errors.Length; i++) errors[i] = new ProblemItem(failures[i].Code, failures[i].Message, failures[i].Location);
+        return new ProblemResult(new ProblemBody
+        {
+            Type = $"urn:geo:problem:{code}",
+            Title = code.Replace('_', ' '),
+            Status = StatusOf(kind),
+            Detail = failures.Count == 1 ? first.Message : $"{failures.Count} problems: {first.Message}",
+            Code = code,
+            Errors = errors,
+            Extensions = extensions,
+        });
     }
 
     public sealed record ProblemItem(string Code, string Message, string? Location);
 
-    /// <summary>The ownership 404 (outside every grid) as a typed problem body, written with the source-generated
-    /// serializer: it is a frequent answer on the dispatch hot path. Same members as <see cref="From(Failure)"/>.</summary>
-    public sealed record OutsideProblem(
-        string Type, string Title, int Status, string Detail, string Instance, string Code, ProblemItem[] Errors,
-        int? GridVersion, double? Lon, double? Lat, Ownership.OwnershipSnapshot.NearestGrid? NearestGrid, double? DistanceMetres,
-        string TraceId);
-
-    public static IResult FromOutside(Failure f, HttpContext http)
+    /// <summary>The problem+json body; <see cref="Extensions"/> are written as top-level members.</summary>
+    public sealed record ProblemBody
     {
-        var ext = f.Extensions;
-        T? Get<T>(string key) => ext is not null && ext.TryGetValue(key, out var v) && v is T t ? t : default;
-        var body = new OutsideProblem($"urn:geo:problem:{f.Code}", Title(f.Code), StatusOf(f.Kind), f.Message, http.Request.Path,
-            f.Code, [new ProblemItem(f.Code, f.Message, f.Location)],
-            ext is not null && ext.TryGetValue("gridVersion", out var gv) && gv is int g ? g : null,
-            ext is not null && ext.TryGetValue("lon", out var lo) && lo is double lon ? lon : null,
-            ext is not null && ext.TryGetValue("lat", out var la) && la is double lat ? lat : null,
-            Get<Ownership.OwnershipSnapshot.NearestGrid>("nearestGrid"),
-            ext is not null && ext.TryGetValue("distanceMetres", out var dm) && dm is double d ? d : null,
-            http.TraceIdentifier);
-        var json = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
-        return TypedResults.Json(body, json, "application/problem+json", body.Status);
+        public required string Type { get; init; }
+        public required string Title { get; init; }
+        public required int Status { get; init; }
+        public required string Detail { get; init; }
+        public string? Instance { get; init; }
+        public required string Code { get; init; }
+        public required ProblemItem[] Errors { get; init; }
+        public string? TraceId { get; init; }
+
+        [JsonExtensionData]
+        public Dictionary<string, object?>? Extensions { get; set; }
     }
 
-    private static string Title(string code) => code.Replace('_', ' ');
+    /// <summary>Writes a <see cref="ProblemBody"/> with the request's path and trace id.</summary>
+    private sealed class ProblemResult(ProblemBody body) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+    {
+        public int? StatusCode => body.Status;
+
+        public string ContentType => "application/problem+json";
+
+        public Task ExecuteAsync(HttpContext http)
+        {
+            var full = body with { Instance = http.Request.Path, TraceId = http.TraceIdentifier };
+            var json = http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            http.Response.StatusCode = full.Status;
+            return http.Response.WriteAsJsonAsync(full, json.GetTypeInfo(typeof(ProblemBody)), ContentType, http.RequestAborted);
+        }
+    }
 }
