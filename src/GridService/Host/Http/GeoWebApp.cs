@@ -74,6 +74,7 @@ public static class GeoWebApp
         {
             StatusCodeSelector = static e => e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status500InternalServerError,
         });
+        app.UseMiddleware<OwnershipFastPath>(); // plain 200 ownership answers skip the rest of the pipeline
         app.UseStatusCodePages();
         // Static pages and the API reference never serve /api paths: keep their file-system probes off the hot path.
         app.UseWhen(static ctx => !ctx.Request.Path.StartsWithSegments("/api"), web =>
