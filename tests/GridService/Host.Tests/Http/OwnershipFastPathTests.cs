@@ -7,8 +7,6 @@ using Geo.GridService.Host.Http;
 using Geo.GridService.Host.Samples;
 using Geo.GridService.Host.Tests.Support;
 using Geo.GridService.Ownership;
-using Geo.Storage.GeoPackage;
-using Microsoft.AspNetCore.Builder;
 
 namespace Geo.GridService.Host.Tests.Http;
 
@@ -80,39 +78,15 @@ public class OwnershipFastPathTests(ServiceFixture service)
 /// <summary>When reads are closed (Geo:AnonymousRead=false) the hot path asks for a key exactly as the Read policy does.</summary>
 public sealed class OwnershipFastPathClosedReadTests : IAsyncLifetime
 {
-    private const string AdminKey = "closed-read-bootstrap-admin-key-0123";
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "geo-closed-" + Guid.NewGuid().ToString("N")[..8]);
-    private WebApplication _app = null!;
-    private GeoPackageGridStore _store = null!;
-    private Uri _base = null!;
+    private TestService _service = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_dir);
-        RuzhouSamples.Write(Path.Combine(_dir, "samples"));
-        _store = await GeoPackageGridStore.OpenAsync(Path.Combine(_dir, "geo.gpkg"));
-        _base = new Uri($"http://127.0.0.1:{ServiceFixture.FreePort()}");
-        _app = GeoWebApp.Build(_store, new GeoOptions
-        {
-            Store = Path.Combine(_dir, "geo.gpkg"), BootstrapAdminKey = AdminKey, LoadSamples = Path.Combine(_dir, "samples"),
-            AnonymousRead = false,
-        }, urls: _base.ToString());
-        await GeoWebApp.PrepareAsync(_app);
-        await _app.StartAsync();
-    }
+    public async Task InitializeAsync() => _service = await TestService.StartAsync(o => o.AnonymousRead = false);
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        await _store.DisposeAsync();
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
-    }
+    public async Task DisposeAsync() => await _service.DisposeAsync();
 
     private async Task<HttpResponseMessage> Get(string? key, string path = "/api/v1/ownership")
     {
-        using var c = new HttpClient { BaseAddress = _base };
-        if (key is not null) c.DefaultRequestHeaders.Add("X-Api-Key", key);
+        using var c = _service.Client(key);
         return await c.GetAsync(path + "?x=112.845&y=34.167&class=E0101");
     }
 
@@ -133,8 +107,7 @@ public sealed class OwnershipFastPathClosedReadTests : IAsyncLifetime
     [Fact]
     public async Task A_known_key_of_a_reading_role_gets_the_same_answer_as_the_routed_endpoint()
     {
-        using var admin = new HttpClient { BaseAddress = _base };
-        admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        using var admin = _service.Client(TestService.AdminKey);
         var created = await admin.PostAsJsonAsync("/api/v1/keys", new { name = "dispatch desk", role = "dispatch" });
         created.EnsureSuccessStatusCode();
         var key = (await created.Content.ReadFromJsonAsync<DirectoryApi.NewKeyResponse>())!.Key;
