@@ -57,6 +57,7 @@ public static class GeoCli
         root.Subcommands.Add(MatrixCommand());
         root.Subcommands.Add(OwnershipCommand());
         root.Subcommands.Add(Keys());
+        root.Subcommands.Add(ChangesCommand.Build());
         try
         {
             return await root.Parse(args).InvokeAsync();
