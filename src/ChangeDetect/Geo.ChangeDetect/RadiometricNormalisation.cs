@@ -8,8 +8,8 @@ public readonly record struct BandGain(double Gain, double Offset);
 /// <summary>
 /// Matches the after image's radiometry to the before image's, band by band, with a linear map fitted on pixels
 /// that look unchanged: a first fit on all pixels (mean and standard deviation matching, which is the orthogonal
-/// regression of the two bands' standardised values), then a refit on the 60 % of pixels whose residual under the
-/// first fit is smallest, so that large new buildings do not bias the map (the weakness of histogram matching).
+/// regression of the two bands' standardised values), then three refits, each on the 60 % of pixels whose residual under the
+/// previous fit is smallest, so that large new buildings do not bias the map (the weakness of histogram matching).
 /// Statistics run on a subsample (every k-th pixel) so the cost does not grow with the image beyond one pass.
 /// </summary>
 public static class RadiometricNormalisation
@@ -32,7 +32,18 @@ public static class RadiometricNormalisation
             gains[c] = MatchMoments(a, b, c, step, null);
         }
 
-        // Residual of each sampled pixel under the first fit; keep the most invariant fraction.
+        // Residual of each sampled pixel under the current fit; keep the most invariant fraction and refit, three
+        // times: a large changed area biases the first fit, and each round moves the kept set onto unchanged ground.
+        for (var round = 0; round < 3; round++)
+        {
+            Refit(a, b, gains, pixels, step, n);
+        }
+
+        return gains;
+    }
+
+    private static void Refit(ReadOnlySpan<float> a, ReadOnlySpan<float> b, BandGain[] gains, int pixels, int step, int n)
+    {
         var residual = new float[n];
         for (int i = 0, j = 0; i < pixels; i += step, j++)
         {
@@ -59,8 +70,6 @@ public static class RadiometricNormalisation
         {
             gains[c] = MatchMoments(a, b, c, step, keep);
         }
-
-        return gains;
     }
 
     /// <summary>Applies the map in place to a CV_32FC3 image.</summary>
