@@ -6,9 +6,13 @@ kind="${1:-runtime}"
 
 # Runtime: GDAL (P/Invoke over libgdal.so.32) and PROJ; SQLite's spatialite module for the embedded store's tooling.
 pkgs=(gdal-bin libgdal32 proj-bin libsqlite3-mod-spatialite)
+# OpenCvSharp's official linux-x64 runtime links libgtk-3 (change detection, issue #5).
+pkgs+=(libgtk-3-0)
 if [[ "$kind" == "test" ]]; then
   # Tests also drive PostgreSQL/PostGIS (the production store), and load tools for the benchmarks.
   pkgs+=(postgresql-15-postgis-3 python3-gdal wrk)
+  # The reference change-detection scorer (shared/eval/cdeval.py) used by benchmarks/changes/score.sh.
+  pkgs+=(python3-opencv python3-numpy)
 fi
 
 missing=()
