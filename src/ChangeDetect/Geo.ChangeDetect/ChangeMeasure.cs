@@ -155,12 +155,18 @@ internal static class ChangeMeasure
             bins[k] = MatSpan.NewFloat(size);
         }
 
-        var views = new float[Bins][];
         // Soft assignment of each gradient to its two nearest orientation bins (orientation modulo 180 degrees).
         var raw = new Mat[Bins];
         for (var k = 0; k < Bins; k++)
         {
             raw[k] = MatSpan.NewFloat(size);
+        }
+
+        var ptr = new nint[Bins];
+        for (var k = 0; k < Bins; k++)
+        {
+            ptr[k] = raw[k].Data; // continuous CV_32FC1, checked by MatSpan.Floats below
+            _ = MatSpan.Floats(raw[k]);
         }
 
         try
@@ -181,8 +187,11 @@ internal static class ChangeMeasure
                 var f = pos - k0;
                 k0 %= Bins;
                 var k1 = (k0 + 1) % Bins;
-                MatSpan.Floats(raw[k0])[i] += mag * (1 - f);
-                MatSpan.Floats(raw[k1])[i] += mag * f;
+                unsafe
+                {
+                    ((float*)ptr[k0])[i] += mag * (1 - f);
+                    ((float*)ptr[k1])[i] += mag * f;
+                }
             }
 
             for (var k = 0; k < Bins; k++)
@@ -191,7 +200,6 @@ internal static class ChangeMeasure
                 bins[k] = MatSpan.Blur(raw[k], 3.0);
             }
 
-            _ = views;
             return bins;
         }
         finally
