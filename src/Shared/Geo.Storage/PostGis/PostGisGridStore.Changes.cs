@@ -13,7 +13,7 @@ public sealed partial class PostGisGridStore
     /// every committed write of any process NOTIFYs it with the new revision, delivered within milliseconds of the
     /// commit. The connection also reads the revision every <see cref="StoreWatchOptions.PollInterval"/> (a safety net
     /// and a liveness check). When the connection is lost (server restart, network) the feed reports it, reconnects
-    /// with a backoff of 100 ms doubling to 1 s, and yields the revision read right after reconnecting, so writes made
+    /// with a backoff of 100 ms doubling to 500 ms, and yields the revision read right after reconnecting, so writes made
     /// while it was away are not missed.
     /// </summary>
     public async IAsyncEnumerable<long> WatchAsync(StoreWatchOptions options, [EnumeratorCancellation] CancellationToken ct = default)
@@ -55,6 +55,7 @@ public sealed partial class PostGisGridStore
         var connectionString = builder.ConnectionString;
         var backoff = TimeSpan.FromMilliseconds(100);
         long last = -1;
+        var failures = 0;
 
         while (!ct.IsCancellationRequested)
         {
@@ -77,6 +78,8 @@ public sealed partial class PostGisGridStore
                 last = await ReadRevisionAsync(connection, ct).ConfigureAwait(false);
                 writer.TryWrite(last);
                 backoff = TimeSpan.FromMilliseconds(100);
+                if (failures > 0) options.OnProblem?.Invoke($"The PostgreSQL change listener reconnected after {failures} failed attempt(s).", null);
+                failures = 0;
 
                 while (true)
                 {
@@ -95,7 +98,9 @@ public sealed partial class PostGisGridStore
             }
             catch (Exception e)
             {
-                options.OnProblem?.Invoke($"The PostgreSQL change listener lost its connection ({Describe(e)}); reconnecting in {backoff.TotalMilliseconds:0} ms.", e);
+                // The first failure of a streak with its exception; the retries while the server stays away in one line each.
+                options.OnProblem?.Invoke($"The PostgreSQL change listener lost its connection ({Describe(e)}); reconnecting in {backoff.TotalMilliseconds:0} ms.",
+                    ++failures == 1 ? e : null);
                 try
                 {
                     await Task.Delay(backoff, ct).ConfigureAwait(false);
@@ -104,7 +109,7 @@ public sealed partial class PostGisGridStore
                 {
                     break;
                 }
-                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 1000));
+                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 500));
             }
         }
         writer.TryComplete();
