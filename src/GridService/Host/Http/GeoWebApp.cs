@@ -48,6 +48,7 @@ public static class GeoWebApp
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         Policies.Configure(services.AddAuthorizationBuilder(), options.AnonymousRead);
 
+        services.AddExceptionHandler<StoreUnavailableHandler>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             ctx.ProblemDetails.Extensions["traceId"] = ctx.HttpContext.TraceIdentifier;
