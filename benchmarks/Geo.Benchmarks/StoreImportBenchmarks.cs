@@ -18,10 +18,19 @@ namespace Geo.Benchmarks;
 /// Needs GEO_BENCH_PG: a connection string to a PostgreSQL server whose database <c>bench_tpl</c> has PostGIS
 /// (benchmarks/store-import/run.sh starts one in a temp directory).
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 7)]
+/// <remarks>In-process toolchain: on the shared 2-core machine the default toolchain's separate build timed out; the
+/// write being measured is I/O- and server-bound, not sensitive to the JIT settings an out-of-process run would fix.</remarks>
+[Config(typeof(InProcessMonitoring))]
 [MemoryDiagnoser]
 public class StoreImportBenchmarks
 {
+    private sealed class InProcessMonitoring : BenchmarkDotNet.Configs.ManualConfig
+    {
+        public InProcessMonitoring() => AddJob(BenchmarkDotNet.Jobs.Job.Default
+            .WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(7)
+            .WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance));
+    }
+
     private readonly string _directory = Directory.CreateTempSubdirectory("geo-bench-import-").FullName;
     private IReadOnlyList<Grid> _grids = [];
     private IGridStore? _store;
