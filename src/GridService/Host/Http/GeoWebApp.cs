@@ -43,6 +43,7 @@ public static class GeoWebApp
         registry.SetBootstrap(string.IsNullOrEmpty(options.BootstrapAdminKey) ? Environment.GetEnvironmentVariable("GEO_ADMIN_KEY") : options.BootstrapAdminKey);
         services.AddSingleton(registry);
         services.AddGeoRateLimits(options, registry);
+        services.AddSingleton<Application.Features.IFeatureCollectionSource, Application.Features.GridFeatureSource>();
         services.AddHostedService<StoreWatcher>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -99,6 +100,7 @@ public static class GeoWebApp
         app.MapOwnershipApi();
         app.MapGridsApi();
         app.MapDirectoryApi();
+        app.MapOgcFeaturesApi();
         return app;
     }
 
