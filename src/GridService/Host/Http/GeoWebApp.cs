@@ -95,7 +95,7 @@ public static class GeoWebApp
         app.UseAuthFailureGuard();
         app.UseAuthorization();
 
-        app.MapOpenApi().AllowAnonymous();
+        app.MapOpenApi("/openapi/v1.json").AllowAnonymous(); // the one document; no {documentName} route to probe
         app.MapGet("/health", Health).AllowAnonymous().WithTags("Service").WithName("Health");
         app.MapOwnershipApi();
         app.MapGridsApi();
