@@ -42,6 +42,8 @@ public static class GeoWebApp
         var registry = new ApiKeyRegistry();
         registry.SetBootstrap(string.IsNullOrEmpty(options.BootstrapAdminKey) ? Environment.GetEnvironmentVariable("GEO_ADMIN_KEY") : options.BootstrapAdminKey);
         services.AddSingleton(registry);
+        services.AddGeoRateLimits(options, registry);
+        services.AddSingleton<Application.Features.IFeatureCollectionSource, Application.Features.GridFeatureSource>();
         services.AddHostedService<StoreWatcher>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -80,6 +82,8 @@ public static class GeoWebApp
                 _ => StatusCodes.Status500InternalServerError,
             },
         });
+        app.UseGeoRateLimits();
+        app.UseMiddleware<OwnershipFastPath>(); // plain 200 ownership answers skip the rest of the pipeline
         app.UseStatusCodePages();
         // Static pages and the API reference never serve /api paths: keep their file-system probes off the hot path.
         app.UseWhen(static ctx => !ctx.Request.Path.StartsWithSegments("/api"), web =>
@@ -94,13 +98,15 @@ public static class GeoWebApp
             });
         });
         app.UseAuthentication();
+        app.UseAuthFailureGuard();
         app.UseAuthorization();
 
-        app.MapOpenApi().AllowAnonymous();
+        app.MapOpenApi("/openapi/v1.json").AllowAnonymous(); // the one document; no {documentName} route to probe
         app.MapGet("/health", Health).AllowAnonymous().WithTags("Service").WithName("Health");
         app.MapOwnershipApi();
         app.MapGridsApi();
         app.MapDirectoryApi();
+        app.MapOgcFeaturesApi();
         return app;
     }
 

@@ -81,7 +81,7 @@ public sealed class PostGisServiceTests(PostgresFixture pg, ITestOutputHelper ou
         RuzhouSamples.Write(SamplesDir);
         var cs = WithPassword(await pg.Cluster.CreateDatabaseAsync());
         // Ten minutes between revision polls: only LISTEN/NOTIFY can carry the change within this test.
-        var env = new Dictionary<string, string> { ["Geo__RefreshIntervalMs"] = "600000" };
+        var env = new Dictionary<string, string> { ["Geo__RefreshIntervalMs"] = "600000", ["Geo__AnonymousRequestsPerSecond"] = "0" };
         await using var a = await GeoProcess.StartAsync(cs, SamplesDir, env);
         await using var b = await GeoProcess.StartAsync(cs, null, env);
         var file = SwappedSampleGrids(out var point, out var before, out var after);
@@ -119,6 +119,7 @@ public sealed class PostGisServiceTests(PostgresFixture pg, ITestOutputHelper ou
             BootstrapAdminKey = GeoProcess.AdminKey,
             LoadSamples = SamplesDir,
             RefreshIntervalMs = 600_000, // recovery must come from the listener reconnecting, not from polling
+            AnonymousRequestsPerSecond = 0, // the lookup load comes from one address; rate limits are tested elsewhere
         }, urls: $"http://127.0.0.1:{FreePort()}");
         await GeoWebApp.PrepareAsync(app);
         await app.StartAsync();
