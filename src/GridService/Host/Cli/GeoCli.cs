@@ -57,6 +57,8 @@ public static class GeoCli
         root.Subcommands.Add(MatrixCommand());
         root.Subcommands.Add(OwnershipCommand());
         root.Subcommands.Add(Keys());
+        root.Subcommands.Add(SurveysCli.Surveys(StoreOption));
+        root.Subcommands.Add(SurveysCli.Tiles(StoreOption));
         try
         {
             return await root.Parse(args).InvokeAsync();

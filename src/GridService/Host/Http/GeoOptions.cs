@@ -36,4 +36,21 @@ public sealed class GeoOptions
 
     /// <summary>Directory of sample data to load into an empty store at start (the README's run command); empty = none.</summary>
     public string? LoadSamples { get; set; }
+
+    /// <summary>Directory of survey COGs and uploads in progress; empty = <c>surveys/</c> beside the store file.</summary>
+    public string? SurveyDirectory { get; set; }
+
+    /// <summary>Largest survey upload in bytes, counted on bytes read (default 40 GiB).</summary>
+    public long MaxSurveyUploadBytes { get; set; } = 40L * 1024 * 1024 * 1024;
+
+    /// <summary>Bytes of encoded raster tiles kept in memory (default 256 MiB).</summary>
+    public long TileCacheBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>A directory holding a synthetic survey pair (manifest.json) to ingest when no survey is stored; empty = none.</summary>
+    public string? LoadSurveySamples { get; set; }
+
+    /// <summary>The survey directory in force.</summary>
+    public string ResolvedSurveyDirectory => string.IsNullOrWhiteSpace(SurveyDirectory)
+        ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Store)) ?? ".", "surveys")
+        : Path.GetFullPath(SurveyDirectory);
 }

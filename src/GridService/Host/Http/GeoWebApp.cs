@@ -43,6 +43,7 @@ public static class GeoWebApp
         registry.SetBootstrap(string.IsNullOrEmpty(options.BootstrapAdminKey) ? Environment.GetEnvironmentVariable("GEO_ADMIN_KEY") : options.BootstrapAdminKey);
         services.AddSingleton(registry);
         services.AddHostedService<StoreWatcher>();
+        SurveyServices.Add(services, options);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -95,6 +96,7 @@ public static class GeoWebApp
         app.MapOwnershipApi();
         app.MapGridsApi();
         app.MapDirectoryApi();
+        app.MapSurveysApi();
         return app;
     }
 
@@ -112,6 +114,7 @@ public static class GeoWebApp
         }
         await ownership.RefreshAsync(force: true, ct);
         await app.Services.GetRequiredService<ApiKeyRegistry>().ReloadAsync(store, ct);
+        await SurveyServices.PrepareAsync(app.Services, options, ct);
     }
 
     private static async Task<IResult> Health(OwnershipService ownership, IGridStore store, CancellationToken ct)
