@@ -17,7 +17,7 @@ public static class FootprintTracer
     private static readonly GeometryFactory PixelFactory = new();
 
     /// <summary>The valid area in mask pixel coordinates (x right, y down), or an empty geometry when none is valid.</summary>
-    public static Geometry TracePixels(ReadOnlySpan<byte> mask, int width, int height, double tolerancePixels = 1.0)
+    public static Geometry TracePixels(ReadOnlySpan<byte> mask, int width, int height, double tolerancePixels = 1.5)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(mask.Length, width * height);
         var boxes = new List<Geometry>();
