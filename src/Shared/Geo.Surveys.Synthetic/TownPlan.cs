@@ -80,6 +80,7 @@ internal sealed class TownPlan
         var trees = new List<Tree>();
         var empty = new List<Rect>();
         var margin = sizeM * 0.12; // planted changes stay inside both epochs' flight footprints
+        var allLots = new List<Rect>();
         for (var i = 0; i + 1 < edges.Count; i += 2)
         for (var j = 0; j + 1 < edges.Count; j += 2)
         {
@@ -91,29 +92,38 @@ internal sealed class TownPlan
             var lh = block.Height / ny;
             for (var a = 0; a < nx; a++)
             for (var b = 0; b < ny; b++)
+                allLots.Add(new Rect(block.X0 + a * lw, block.Y0 + b * lh, block.X0 + (a + 1) * lw, block.Y0 + (b + 1) * lh).Inset(2.5));
+        }
+
+        bool Inner(Rect lot) => lot.X0 > margin && lot.Y0 > margin && lot.X1 < sizeM - margin && lot.Y1 < sizeM - margin;
+        // Three inner lots stay empty whatever the dice say, so every kind of change can be planted.
+        var reserved = allLots.Where(Inner).OrderBy(_ => rng.Next()).Take(3).ToHashSet();
+        foreach (var lot in allLots)
+        {
+            var roll = rng.NextDouble();
+            var inner = Inner(lot);
+            if (reserved.Contains(lot))
             {
-                var lot = new Rect(block.X0 + a * lw, block.Y0 + b * lh, block.X0 + (a + 1) * lw, block.Y0 + (b + 1) * lh).Inset(2.5);
-                var roll = rng.NextDouble();
-                var inner = lot.X0 > margin && lot.Y0 > margin && lot.X1 < sizeM - margin && lot.Y1 < sizeM - margin;
-                if (roll < 0.62)
-                {
-                    var w = lot.Width * (0.55 + rng.NextDouble() * 0.35);
-                    var h = lot.Height * (0.5 + rng.NextDouble() * 0.35);
-                    var x0 = lot.X0 + rng.NextDouble() * (lot.Width - w);
-                    var y0 = lot.Y0 + rng.NextDouble() * (lot.Height - h);
-                    var storeys = 1 + rng.Next(6);
-                    var roof = (Roof)rng.Next(4);
-                    buildings.Add(new Building(new Rect(x0, y0, x0 + w, y0 + h), storeys * 3.0 + 0.5, roof, roof == Roof.RedTile));
-                }
-                else if (roll < 0.8 && !inner)
-                {
-                    for (var t = 0; t < 4; t++)
-                        trees.Add(new Tree(lot.X0 + rng.NextDouble() * lot.Width, lot.Y0 + rng.NextDouble() * lot.Height, 2 + rng.NextDouble() * 2.5, 5 + rng.NextDouble() * 6));
-                }
-                else if (inner)
-                {
-                    empty.Add(lot);
-                }
+                empty.Add(lot);
+            }
+            else if (roll < 0.62)
+            {
+                var w = lot.Width * (0.55 + rng.NextDouble() * 0.35);
+                var h = lot.Height * (0.5 + rng.NextDouble() * 0.35);
+                var x0 = lot.X0 + rng.NextDouble() * (lot.Width - w);
+                var y0 = lot.Y0 + rng.NextDouble() * (lot.Height - h);
+                var storeys = 1 + rng.Next(6);
+                var roof = (Roof)rng.Next(4);
+                buildings.Add(new Building(new Rect(x0, y0, x0 + w, y0 + h), storeys * 3.0 + 0.5, roof, roof == Roof.RedTile));
+            }
+            else if (roll < 0.8 && !inner)
+            {
+                for (var t = 0; t < 4; t++)
+                    trees.Add(new Tree(lot.X0 + rng.NextDouble() * lot.Width, lot.Y0 + rng.NextDouble() * lot.Height, 2 + rng.NextDouble() * 2.5, 5 + rng.NextDouble() * 6));
+            }
+            else if (inner)
+            {
+                empty.Add(lot);
             }
         }
 
@@ -137,23 +147,23 @@ internal sealed class TownPlan
         var additions = new List<Building>();
         var lots = empty.OrderBy(_ => rng.Next()).ToList();
         var id = 1;
-        foreach (var lot in lots.Take(Math.Max(1, lots.Count / 3)))
+        var newCount = Math.Max(1, (lots.Count - 1) / 2);
+        foreach (var lot in lots.Take(newCount))
         {
             var fp = lot.Inset(Math.Min(lot.Width, lot.Height) * 0.15);
             newBuildings.Add(new Building(fp, 3 * (2 + rng.Next(4)) + 0.5, Roof.BlueSteel, false));
             changes.Add(new PlantedChange(id++, ChangeKind.NewBuilding, fp));
         }
 
-        foreach (var lot in lots.Skip(Math.Max(1, lots.Count / 3)).Take(1))
+        foreach (var lot in lots.Skip(newCount).Take(1))
         {
             var fp = lot.Inset(1);
             enclosures.Add(fp);
             changes.Add(new PlantedChange(id++, ChangeKind.Enclosure, fp));
         }
 
-        var tall = buildings.Where(b => b.HeightM >= 6 && !b.Pitched && b.Footprint.Width > 9 && b.Footprint.Height > 8
-                                        && b.Footprint.X0 > margin && b.Footprint.Y0 > margin && b.Footprint.X1 < sizeM - margin && b.Footprint.Y1 < sizeM - margin)
-            .Take(2).ToList();
+        var tall = buildings.Where(b => !b.Pitched && b.Footprint.Width > 9 && b.Footprint.Height > 8 && Inner(b.Footprint))
+            .OrderByDescending(b => b.HeightM).Take(2).ToList();
         foreach (var b in tall)
         {
             var f = b.Footprint;

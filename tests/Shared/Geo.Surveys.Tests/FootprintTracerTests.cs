@@ -33,7 +33,7 @@ public sealed class FootprintTracerTests
     [Fact]
     public void Separate_islands_give_a_multipolygon()
     {
-        var g = FootprintTracer.TracePixels(Mask("##..##", "##..##"), 6, 2);
+        var g = FootprintTracer.TracePixels(Mask("##..##", "##..##"), 6, 2, tolerancePixels: 0.1);
         Assert.Equal("MultiPolygon", g.GeometryType);
         Assert.Equal(8, g.Area);
     }

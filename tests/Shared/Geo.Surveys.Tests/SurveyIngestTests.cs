@@ -132,7 +132,7 @@ public sealed class SurveyIngestTests(SurveyFixture fixture) : IAsyncLifetime
         Assert.Equal("COG", cog.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"));
         Assert.Equal(3, cog.BandCount);
         Assert.True(cog.OverviewCount(1) >= 1);
-        Assert.Equal([s.FileName], Directory.GetFiles(DataDir).Select(Path.GetFileName).ToArray());
+        Assert.Equal(new[] { s.FileName }, Directory.GetFiles(DataDir).Select(f => Path.GetFileName(f)!).ToArray());
         Assert.Equal(s, await _store.GetAsync(s.Id));
     }
 
@@ -197,7 +197,7 @@ public sealed class SurveyIngestTests(SurveyFixture fixture) : IAsyncLifetime
         File.WriteAllText(upload, "half an upload");
         var removed = SurveyFiles.Sweep(DataDir, new HashSet<string> { "fedcba9876543210" }, TimeSpan.Zero);
         Assert.Equal(3, removed);
-        Assert.Equal(["fedcba9876543210.tif"], Directory.GetFiles(DataDir).Select(Path.GetFileName).ToArray());
+        Assert.Equal(new[] { "fedcba9876543210.tif" }, Directory.GetFiles(DataDir).Select(f => Path.GetFileName(f)!).ToArray());
     }
 
     private sealed class SyncProgress(Action<double> report) : IProgress<double>
