@@ -74,7 +74,8 @@ public static class GeoCli
     {
         var urls = new Option<string>("--urls") { Description = "Listen addresses", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var samples = new Option<string?>("--load-samples") { Description = "Load this sample directory when the store is empty" };
-        var cmd = new Command("serve", "Run the HTTP service (API, API reference at /docs)") { urls, samples };
+        var surveySamples = new Option<string?>("--load-survey-samples") { Description = "Ingest this synthetic survey pair when no survey is stored" };
+        var cmd = new Command("serve", "Run the HTTP service (API, API reference at /docs)") { urls, samples, surveySamples };
         cmd.SetAction(async (pr, ct) =>
         {
             // Settings from the environment (Geo__AnonymousRead=false, Geo__BoundaryToleranceMetres=1, ...); the command
@@ -84,6 +85,7 @@ public static class GeoCli
             options.Store = pr.GetValue(StoreOption)!;
             options.County = pr.GetValue(CountyOption)!;
             options.LoadSamples = pr.GetValue(samples);
+            options.LoadSurveySamples = pr.GetValue(surveySamples);
             await using var store = await OpenStore(options.Store, ct);
             var app = GeoWebApp.Build(store, options, [], pr.GetValue(urls));
             await GeoWebApp.PrepareAsync(app, ct);
