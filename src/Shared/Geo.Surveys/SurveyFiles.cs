@@ -43,12 +43,14 @@ public static class SurveyFiles
         if (!Directory.Exists(root)) return 0;
         var cutoff = DateTime.UtcNow - olderThan;
         var removed = 0;
-        foreach (var file in Directory.EnumerateFiles(root, "*.tif"))
+        foreach (var file in Directory.EnumerateFiles(root))
         {
             var name = Path.GetFileName(file);
             var old = File.GetLastWriteTimeUtc(file) <= cutoff;
+            // Partials include GDAL's own temporary files next to them (.partial-{id}.tif.ovr.tmp while the COG driver
+            // builds overviews).
             var orphan = name.StartsWith(PartialPrefix, StringComparison.Ordinal)
-                || (name.Length == 20 && !storedIds.Contains(name[..16]));
+                || (name.Length == 20 && name.EndsWith(".tif", StringComparison.Ordinal) && !storedIds.Contains(name[..16]));
             if (orphan && old && TryDelete(file)) removed++;
         }
 
@@ -70,6 +72,14 @@ public static class SurveyFiles
         }
 
         return removed;
+    }
+
+    /// <summary>Deletes a partial COG and GDAL's temporary files beside it.</summary>
+    internal static void DeletePartial(string partialPath)
+    {
+        var dir = Path.GetDirectoryName(partialPath);
+        if (dir is null || !Directory.Exists(dir)) return;
+        foreach (var f in Directory.EnumerateFiles(dir, Path.GetFileName(partialPath) + "*")) TryDelete(f);
     }
 
     internal static bool TryDelete(string path)

@@ -169,7 +169,7 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
         {
             if (!committed)
             {
-                SurveyFiles.TryDelete(partial);
+                SurveyFiles.DeletePartial(partial);
                 SurveyFiles.TryDelete(final);
             }
         }

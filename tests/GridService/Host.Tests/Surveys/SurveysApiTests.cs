@@ -267,25 +267,31 @@ public sealed class SurveysApiTests(ServiceFixture service, UploadFiles files) :
             var big = SyntheticSurveys.Generate(Path.Combine(dir, "in"), new SyntheticOptions(SizePx: 4096, Seed: 5, GsdMetres: 0.05, Plain: true));
             var storePath = Path.Combine(dir, "geo.gpkg");
             var surveys = Path.Combine(dir, "surveys");
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "geo.dll"), "surveys", "add", big.Epoch1, "--name", "killed", "--date", "2026-05-01", "--store", storePath })
-                psi.ArgumentList.Add(a);
+            // SIGKILL (no clean-up code runs) as soon as the COG is being written: its partial file, or GDAL's temporary
+            // overview file beside it, exists. Polled from a shell so the kill lands within milliseconds.
+            var script = $"""
+                dotnet '{Path.Combine(AppContext.BaseDirectory, "geo.dll")}' surveys add '{big.Epoch1}' --name killed --date 2026-05-01 --store '{storePath}' >/dev/null 2>&1 &
+                pid=$!
+                for i in $(seq 1 20000); do
+                  if ls -a '{surveys}' 2>/dev/null | grep -q '^{SurveyFiles.PartialPrefix}'; then kill -9 $pid; ls -a '{surveys}'; wait $pid; exit 0; fi
+                  if ! kill -0 $pid 2>/dev/null; then echo 'finished before the kill'; exit 1; fi
+                  sleep 0.005
+                done
+                exit 2
+                """;
+            var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add(script);
+            string seen;
             using (var p = Process.Start(psi)!)
             {
-                // Kill as soon as the COG is being written (its partial file exists).
-                for (var i = 0; i < 1200 && !p.HasExited; i++)
-                {
-                    if (Directory.Exists(surveys) && Directory.GetFiles(surveys, SurveyFiles.PartialPrefix + "*").Length > 0) break;
-                    Thread.Sleep(50);
-                }
-
-                Assert.False(p.HasExited, "the ingest finished before it could be killed: " + p.StandardError.ReadToEnd());
-                p.Kill(entireProcessTree: true);
+                seen = p.StandardOutput.ReadToEnd();
                 p.WaitForExit();
+                Assert.True(p.ExitCode == 0, "the ingest could not be killed mid-way: " + seen + p.StandardError.ReadToEnd());
             }
 
             var list = Cli("surveys", "list", "--store", storePath);
-            Assert.Equal("", list.Trim());
+            Assert.True(list.Trim().Length == 0, $"a survey is visible after the kill ({list.Trim()}); files at the kill: {seen}");
             var removed = SurveyFiles.Sweep(surveys, new HashSet<string>(), TimeSpan.Zero);
             Assert.True(removed >= 1);
             Assert.Empty(Directory.GetFiles(surveys));
