@@ -3,7 +3,8 @@ namespace Geo.GridService.Host.Http;
 /// <summary>Service configuration (section <c>Geo</c> of appsettings.json, or environment variables GEO__*).</summary>
 public sealed class GeoOptions
 {
-    /// <summary>Path of the embedded GeoPackage store; created when missing.</summary>
+    /// <summary>The store: a GeoPackage path (created when missing) or a PostgreSQL URI / connection string (see
+    /// <c>Geo.Storage.StoreSpec</c>). Secret when it holds a password: never log it.</summary>
     public string Store { get; set; } = "data/geo.gpkg";
 
     /// <summary>The county whose grid codes this instance accepts (汝州市 410482).</summary>
@@ -34,6 +35,21 @@ public sealed class GeoOptions
     /// <summary>How often the store's revision is polled to pick up other instances' writes, in milliseconds.</summary>
     public int RefreshIntervalMs { get; set; } = 1000;
 
+    /// <summary>Apply pending PostGIS schema migrations at start (default); false = refuse to start on an old schema
+    /// and leave migrating to <c>geo store migrate</c>.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>Requests per second one client without a key (one remote address) may make; bursts up to twice that.
+    /// 0 = no limit. A map view loads a few dozen tiles at once; the default leaves room for that.</summary>
+    public int AnonymousRequestsPerSecond { get; set; } = 500;
+
+    /// <summary>Requests per second one API key may make (the dispatch system is one key); 0 = no limit.</summary>
+    public int KeyRequestsPerSecond { get; set; } = 50_000;
+
+    /// <summary>Failed key checks (401) one remote address may cause per minute before its keyed requests get 429
+    /// (SECURITY.md Z5); 0 = no limit.</summary>
+    public int AuthFailuresPerMinute { get; set; } = 20;
+
     /// <summary>Directory of sample data to load into an empty store at start (the README's run command); empty = none.</summary>
     public string? LoadSamples { get; set; }
 
@@ -49,8 +65,19 @@ public sealed class GeoOptions
     /// <summary>A directory holding a synthetic survey pair (manifest.json) to ingest when no survey is stored; empty = none.</summary>
     public string? LoadSurveySamples { get; set; }
 
-    /// <summary>The survey directory in force.</summary>
-    public string ResolvedSurveyDirectory => string.IsNullOrWhiteSpace(SurveyDirectory)
-        ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Store)) ?? ".", "surveys")
-        : Path.GetFullPath(SurveyDirectory);
+    /// <summary>The survey directory in force: the setting, else <c>surveys/</c> beside a GeoPackage store, else <c>data/surveys</c>.</summary>
+    public string ResolvedSurveyDirectory => !string.IsNullOrWhiteSpace(SurveyDirectory)
+        ? Path.GetFullPath(SurveyDirectory)
+        : StoreIsGeoPackage
+            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Store)) ?? ".", "surveys")
+            : Path.GetFullPath(Path.Combine("data", "surveys"));
+
+    /// <summary>
+    /// The GeoPackage holding the survey records: the store itself when it is a GeoPackage; with a PostgreSQL store
+    /// (no PostGIS survey store yet) <c>surveys.gpkg</c> in the survey directory.
+    /// </summary>
+    public string SurveyStorePath => StoreIsGeoPackage ? Store : Path.Combine(ResolvedSurveyDirectory, "surveys.gpkg");
+
+    private bool StoreIsGeoPackage =>
+        Geo.Storage.StoreSpec.Parse(Store) is not { IsOk: true } spec || spec.Value.Kind == Geo.Storage.StoreKind.GeoPackage;
 }

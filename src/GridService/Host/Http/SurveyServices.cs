@@ -10,7 +10,7 @@ internal static class SurveyServices
 {
     public static void Add(IServiceCollection services, GeoOptions options)
     {
-        var store = GeoPackageSurveyStore.OpenAsync(options.Store).GetAwaiter().GetResult();
+        var store = GeoPackageSurveyStore.OpenAsync(options.SurveyStorePath).GetAwaiter().GetResult();
         services.AddSingleton<ISurveyStore>(store);
         services.AddSingleton(new SurveyCatalog(store, new SurveyOptions
         {
