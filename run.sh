@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 scripts/ensure-deps.sh runtime
 if [[ ! -f data-samples/ruzhou/grids.geojson ]]; then ./geo samples generate --out data-samples/ruzhou; fi
-exec ./geo serve --store "${GEO_STORE:-data/geo.gpkg}" --urls "${GEO_URLS:-http://127.0.0.1:5080}" --load-samples data-samples/ruzhou
+if [[ ! -f data-samples/surveys/manifest.json ]]; then ./geo surveys generate --out data-samples/surveys; fi
+exec ./geo serve --store "${GEO_STORE:-data/geo.gpkg}" --urls "${GEO_URLS:-http://127.0.0.1:5080}" --load-samples data-samples/ruzhou \
+  --load-survey-samples data-samples/surveys

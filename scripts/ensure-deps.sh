@@ -5,9 +5,8 @@ set -euo pipefail
 kind="${1:-runtime}"
 
 # Runtime: GDAL (P/Invoke over libgdal.so.32) and PROJ; SQLite's spatialite module for the embedded store's tooling.
-pkgs=(gdal-bin libgdal32 proj-bin libsqlite3-mod-spatialite)
-# OpenCvSharp's official linux-x64 runtime links libgtk-3 (change detection, issue #5).
-pkgs+=(libgtk-3-0)
+# libgtk-3-0: OpenCV's native library (OpenCvSharp4 runtime; tile encoding, the synthetic survey generator) links it.
+pkgs=(gdal-bin libgdal32 proj-bin libsqlite3-mod-spatialite libgtk-3-0)
 if [[ "$kind" == "test" ]]; then
   # Tests also drive PostgreSQL/PostGIS (the production store), and load tools for the benchmarks.
   pkgs+=(postgresql-15-postgis-3 python3-gdal wrk)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Geo.Gdal.Interop;
 using Geo.Spatial.Failures;
 
@@ -12,7 +13,8 @@ namespace Geo.Gdal;
 public static class GdalApps
 {
     /// <summary>gdal_translate <paramref name="source"/> to <paramref name="destination"/>.</summary>
-    public static unsafe Result<GdalDataset> Translate(GdalDataset source, string destination, IReadOnlyList<string> arguments)
+    public static unsafe Result<GdalDataset> Translate(GdalDataset source, string destination, IReadOnlyList<string> arguments,
+        GdalProgress? progress = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
@@ -27,20 +29,31 @@ public static class GdalApps
             return Usage("gdal_translate", scope.FirstFailureMessage);
         }
 
+        var progressHandle = progress is null ? default : GCHandle.Alloc(progress);
         try
         {
+            if (progress is not null)
+            {
+                GdalNative.GDALTranslateOptionsSetProgress(options, &GdalProgress.Callback, GCHandle.ToIntPtr(progressHandle));
+            }
+
             int usageError = 0;
             var raw = GdalNative.GDALTranslate(destination, source.Handle, options, &usageError);
-            return Finish(raw, usageError, "gdal_translate", destination, scope.FirstFailureMessage);
+            return Finish(raw, usageError, "gdal_translate", destination, scope.FirstFailureMessage, progress);
         }
         finally
         {
             GdalNative.GDALTranslateOptionsFree(options);
+            if (progressHandle.IsAllocated)
+            {
+                progressHandle.Free();
+            }
         }
     }
 
     /// <summary>gdalwarp <paramref name="sources"/> into a new <paramref name="destination"/>.</summary>
-    public static unsafe Result<GdalDataset> Warp(IReadOnlyList<GdalDataset> sources, string destination, IReadOnlyList<string> arguments)
+    public static unsafe Result<GdalDataset> Warp(IReadOnlyList<GdalDataset> sources, string destination, IReadOnlyList<string> arguments,
+        GdalProgress? progress = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(destination);
@@ -62,8 +75,14 @@ public static class GdalApps
         // Keep every source handle alive while GDAL holds the raw pointers.
         var added = new bool[sources.Count];
         var raws = new IntPtr[sources.Count];
+        var progressHandle = progress is null ? default : GCHandle.Alloc(progress);
         try
         {
+            if (progress is not null)
+            {
+                GdalNative.GDALWarpAppOptionsSetProgress(options, &GdalProgress.Callback, GCHandle.ToIntPtr(progressHandle));
+            }
+
             for (var i = 0; i < sources.Count; i++)
             {
                 sources[i].Handle.DangerousAddRef(ref added[i]);
@@ -74,7 +93,7 @@ public static class GdalApps
             fixed (IntPtr* p = raws)
             {
                 var raw = GdalNative.GDALWarp(destination, IntPtr.Zero, raws.Length, p, options, &usageError);
-                return Finish(raw, usageError, "gdalwarp", destination, scope.FirstFailureMessage);
+                return Finish(raw, usageError, "gdalwarp", destination, scope.FirstFailureMessage, progress);
             }
         }
         finally
@@ -88,11 +107,31 @@ public static class GdalApps
             }
 
             GdalNative.GDALWarpAppOptionsFree(options);
+            if (progressHandle.IsAllocated)
+            {
+                progressHandle.Free();
+            }
         }
     }
 
-    private static Result<GdalDataset> Finish(IntPtr raw, int usageError, string tool, string destination, string? message)
+    private static Result<GdalDataset> Finish(IntPtr raw, int usageError, string tool, string destination, string? message,
+        GdalProgress? progress)
     {
+        if (progress?.Error is { } error)
+        {
+            if (raw != IntPtr.Zero)
+            {
+                GdalDataset.Wrap(raw, destination).Dispose();
+            }
+
+            throw new InvalidOperationException($"The progress callback of {tool} threw.", error);
+        }
+
+        if (raw == IntPtr.Zero && progress is not null && progress.Cancellation.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(progress.Cancellation);
+        }
+
         if (raw == IntPtr.Zero)
         {
             return usageError != 0

@@ -13,7 +13,7 @@ namespace Geo.Gdal;
 /// GDAL errors raised on GDAL's own worker threads (multi-threaded decoding) are not attributed to the caller's
 /// message; the read still fails through its CPLErr return.
 /// </summary>
-public sealed class GdalDataset : IDisposable
+public sealed partial class GdalDataset : IDisposable
 {
     private readonly GdalDatasetHandle _handle;
     private GdalCrs? _crs;

@@ -59,6 +59,8 @@ public static class GeoCli
         root.Subcommands.Add(Keys());
         root.Subcommands.Add(StoreCommands.Create());
         root.Subcommands.Add(ChangesCommand.Build());
+        root.Subcommands.Add(SurveysCli.Surveys(StoreOption));
+        root.Subcommands.Add(SurveysCli.Tiles(StoreOption));
         try
         {
             // Our own handler below: a store that cannot be opened is one readable line and an exit code, not a stack trace.
@@ -88,7 +90,8 @@ public static class GeoCli
     {
         var urls = new Option<string>("--urls") { Description = "Listen addresses", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var samples = new Option<string?>("--load-samples") { Description = "Load this sample directory when the store is empty" };
-        var cmd = new Command("serve", "Run the HTTP service (API, API reference at /docs)") { urls, samples };
+        var surveySamples = new Option<string?>("--load-survey-samples") { Description = "Ingest this synthetic survey pair when no survey is stored" };
+        var cmd = new Command("serve", "Run the HTTP service (API, API reference at /docs)") { urls, samples, surveySamples };
         cmd.SetAction(async (pr, ct) =>
         {
             // Settings from the environment (Geo__AnonymousRead=false, Geo__BoundaryToleranceMetres=1, ...); the command
@@ -98,6 +101,7 @@ public static class GeoCli
             options.Store = pr.GetValue(StoreOption)!;
             options.County = pr.GetValue(CountyOption)!;
             options.LoadSamples = pr.GetValue(samples);
+            options.LoadSurveySamples = pr.GetValue(surveySamples);
             await using var store = await OpenStore(options.Store, ct, new StoreOpenOptions(options.MigrateOnStart));
             var app = GeoWebApp.Build(store, options, [], pr.GetValue(urls));
             await GeoWebApp.PrepareAsync(app, ct);

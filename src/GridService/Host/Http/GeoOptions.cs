@@ -52,4 +52,32 @@ public sealed class GeoOptions
 
     /// <summary>Directory of sample data to load into an empty store at start (the README's run command); empty = none.</summary>
     public string? LoadSamples { get; set; }
+
+    /// <summary>Directory of survey COGs and uploads in progress; empty = <c>surveys/</c> beside the store file.</summary>
+    public string? SurveyDirectory { get; set; }
+
+    /// <summary>Largest survey upload in bytes, counted on bytes read (default 40 GiB).</summary>
+    public long MaxSurveyUploadBytes { get; set; } = 40L * 1024 * 1024 * 1024;
+
+    /// <summary>Bytes of encoded raster tiles kept in memory (default 256 MiB).</summary>
+    public long TileCacheBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>A directory holding a synthetic survey pair (manifest.json) to ingest when no survey is stored; empty = none.</summary>
+    public string? LoadSurveySamples { get; set; }
+
+    /// <summary>The survey directory in force: the setting, else <c>surveys/</c> beside a GeoPackage store, else <c>data/surveys</c>.</summary>
+    public string ResolvedSurveyDirectory => !string.IsNullOrWhiteSpace(SurveyDirectory)
+        ? Path.GetFullPath(SurveyDirectory)
+        : StoreIsGeoPackage
+            ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Store)) ?? ".", "surveys")
+            : Path.GetFullPath(Path.Combine("data", "surveys"));
+
+    /// <summary>
+    /// The GeoPackage holding the survey records: the store itself when it is a GeoPackage; with a PostgreSQL store
+    /// (no PostGIS survey store yet) <c>surveys.gpkg</c> in the survey directory.
+    /// </summary>
+    public string SurveyStorePath => StoreIsGeoPackage ? Store : Path.Combine(ResolvedSurveyDirectory, "surveys.gpkg");
+
+    private bool StoreIsGeoPackage =>
+        Geo.Storage.StoreSpec.Parse(Store) is not { IsOk: true } spec || spec.Value.Kind == Geo.Storage.StoreKind.GeoPackage;
 }

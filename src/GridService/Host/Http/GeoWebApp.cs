@@ -45,6 +45,7 @@ public static class GeoWebApp
         services.AddGeoRateLimits(options, registry);
         services.AddSingleton<Application.Features.IFeatureCollectionSource, Application.Features.GridFeatureSource>();
         services.AddHostedService<StoreWatcher>();
+        SurveyServices.Add(services, options);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -107,6 +108,7 @@ public static class GeoWebApp
         app.MapGridsApi();
         app.MapDirectoryApi();
         app.MapOgcFeaturesApi();
+        app.MapSurveysApi();
         return app;
     }
 
@@ -124,6 +126,7 @@ public static class GeoWebApp
         }
         await ownership.RefreshAsync(force: true, ct);
         await app.Services.GetRequiredService<ApiKeyRegistry>().ReloadAsync(store, ct);
+        await SurveyServices.PrepareAsync(app.Services, options, ct);
     }
 
     private static async Task<IResult> Health(OwnershipService ownership, IGridStore store, CancellationToken ct)

@@ -1,0 +1,49 @@
+using Geo.GridService.Host.Application;
+using Geo.Storage.GeoPackage;
+using Geo.Surveys;
+
+namespace Geo.GridService.Host.Http;
+
+/// <summary>Registers the survey catalog (GeoPackage survey store in the same file as the grids), the ingest worker,
+/// and at start-up sweeps what an interrupted ingest left and loads the sample surveys into an empty store.</summary>
+internal static class SurveyServices
+{
+    public static void Add(IServiceCollection services, GeoOptions options)
+    {
+        var store = GeoPackageSurveyStore.OpenAsync(options.SurveyStorePath).GetAwaiter().GetResult();
+        services.AddSingleton<ISurveyStore>(store);
+        services.AddSingleton(new SurveyCatalog(store, new SurveyOptions
+        {
+            DataDirectory = options.ResolvedSurveyDirectory,
+            MaxUploadBytes = options.MaxSurveyUploadBytes,
+        }, options.TileCacheBytes));
+        services.AddHostedService<SurveyJobWorker>();
+    }
+
+    public static async Task PrepareAsync(IServiceProvider services, GeoOptions options, CancellationToken ct)
+    {
+        var catalog = services.GetRequiredService<SurveyCatalog>();
+        var ids = (await catalog.Store.ListAsync(ct)).Select(s => s.Id.Value).ToHashSet(StringComparer.Ordinal);
+        SurveyFiles.Sweep(catalog.Ingest.DataDirectory, ids, TimeSpan.FromMinutes(10));
+        if (!string.IsNullOrWhiteSpace(options.LoadSurveySamples) && Directory.Exists(options.LoadSurveySamples))
+        {
+            var loaded = await catalog.LoadSamplesIfEmptyAsync(options.LoadSurveySamples, ct);
+            if (!loaded.IsOk) throw new InvalidOperationException("Loading the sample surveys failed: " + string.Join("; ", loaded.Failures));
+        }
+    }
+}
+
+/// <summary>Runs queued ingest jobs.</summary>
+internal sealed class SurveyJobWorker(SurveyCatalog catalog) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await catalog.Jobs.RunAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}
