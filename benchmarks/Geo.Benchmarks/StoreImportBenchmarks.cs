@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
 using Geo.GridService.Codes;
 using Geo.GridService.Grids;
 using Geo.GridService.Storage;
