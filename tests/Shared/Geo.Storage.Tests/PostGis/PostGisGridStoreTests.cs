@@ -10,7 +10,7 @@ namespace Geo.Storage.Tests.PostGis;
 /// PostGIS schema has to prove: SRID and type constraints, GiST index, unique constraints, the migrations table.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class PostGisGridStoreTests(PostgresFixture pg) : GridStoreContract
+public sealed class PostGisGridStoreTests(PostgresFixture pg, Xunit.Abstractions.ITestOutputHelper output) : GridStoreContract
 {
     protected override async Task<IGridStore> CreateEmptyStoreAsync() =>
         await PostGisGridStore.OpenAsync(await pg.Cluster.CreateDatabaseAsync());
@@ -211,8 +211,10 @@ public sealed class PostGisGridStoreTests(PostgresFixture pg) : GridStoreContrac
         Assert.Equal(0, feed.Current);
         var next = feed.MoveNextAsync();
         await writing.AddGridVersionAsync(Jan1, VersionOneGrids(), null, null);
+        var committed = System.Diagnostics.Stopwatch.StartNew();
 
         Assert.True(await next);
+        output.WriteLine($"the other instance's commit reached the feed after {committed.Elapsed.TotalMilliseconds:0.0} ms");
         Assert.Equal(1, feed.Current);
     }
 
