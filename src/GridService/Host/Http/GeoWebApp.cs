@@ -95,6 +95,7 @@ public static class GeoWebApp
         app.MapOwnershipApi();
         app.MapGridsApi();
         app.MapDirectoryApi();
+        app.MapTilesApi();
         return app;
     }
 
