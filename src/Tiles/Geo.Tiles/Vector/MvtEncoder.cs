@@ -1,5 +1,7 @@
 using Geo.Spatial.Tiles;
 using NetTopologySuite.Geometries;
+using NetTopologySuite.Operation.Overlay;
+using NetTopologySuite.Operation.OverlayNG;
 
 namespace Geo.Tiles.Vector;
 
@@ -19,7 +21,7 @@ public sealed record MvtOptions(int Extent = 4096, int Buffer = 64, double Simpl
 /// <summary>
 /// Writes Mapbox Vector Tiles (specification 2.1) from features in degrees (x = longitude, y = latitude): projects to
 /// Web Mercator tile coordinates, clips to the tile grown by the buffer (points dropped, lines cut with Liang-Barsky,
-/// polygon rings clipped with Sutherland-Hodgman against the buffered square), quantizes to integers, drops repeated
+/// polygons reaching over the buffer intersected exactly with the buffered box), quantizes to integers, drops repeated
 /// points, simplifies below the layer's maximum zoom, and orients rings as the specification asks (exterior rings
 /// positive area in tile coordinates, y down; holes negative). Rings and lines that collapse are dropped, and so is a
 /// feature left with no geometry. Not thread-safe: use one encoder per request (it reuses its buffers).
@@ -47,6 +49,8 @@ public sealed class MvtEncoder(MvtOptions? options = null)
     // Per tile: the affine from normalized Web Mercator (0..1, y down) to tile units.
     private double _scale, _offX, _offY, _min, _max, _tolerance;
     private int _cx, _cy; // the geometry cursor, per feature
+    private Envelope _clipEnvelope = new();
+    private Geometry? _clipBox;
 
     /// <summary>Starts a tile; call <see cref="AddLayer"/> for each layer and then <see cref="Finish"/>.</summary>
     public void Begin(TileId tile, bool simplify)
@@ -58,6 +62,19 @@ public sealed class MvtEncoder(MvtOptions? options = null)
         _min = -_o.Buffer;
         _max = _o.Extent + _o.Buffer;
         _tolerance = simplify ? _o.SimplifyTolerance : 0;
+        var b = BufferedLonLat(tile, _o);
+        _clipEnvelope = new Envelope(b.MinX, b.MaxX, b.MinY, b.MaxY);
+        _clipBox = null;
+    }
+
+    /// <summary>The tile's box grown by the buffer, in degrees (x = longitude, y = latitude).</summary>
+    public static Box BufferedLonLat(TileId tile, MvtOptions options)
+    {
+        var m = TileMath.BoundsMercator(tile);
+        var pad = m.Width * options.Buffer / options.Extent;
+        var (w, s) = TileMath.ToLonLat(Math.Max(-TileMath.OriginShift, m.MinX - pad), Math.Max(-TileMath.OriginShift, m.MinY - pad));
+        var (e, n) = TileMath.ToLonLat(Math.Min(TileMath.OriginShift, m.MaxX + pad), Math.Min(TileMath.OriginShift, m.MaxY + pad));
+        return new Box(w, s, e, n);
     }
 
     /// <summary>Encodes one layer (skipped when no feature keeps any geometry). Returns the features written.</summary>
@@ -260,11 +277,29 @@ public sealed class MvtEncoder(MvtOptions? options = null)
 
     private void EncodePolygon(Polygon poly)
     {
+        var e = poly.EnvelopeInternal;
+        if (!_clipEnvelope.Intersects(e)) return;
+        if (_clipEnvelope.Contains(e))
+        {
+            EncodeInsidePolygon(poly);
+            return;
+        }
+        // Reaching over the tile's buffer: an exact intersection with the buffered box (in degrees; the box is
+        // axis-aligned in both degrees and Web Mercator), which, unlike ring-by-ring Sutherland-Hodgman, splits a
+        // polygon that leaves and re-enters the box into valid parts instead of joining them along the box edge.
+        _clipBox ??= poly.Factory.ToGeometry(_clipEnvelope);
+        var clipped = OverlayNGRobust.Overlay(poly, _clipBox!, SpatialFunction.Intersection);
+        for (var i = 0; i < clipped.NumGeometries; i++)
+            if (clipped.GetGeometryN(i) is Polygon part && !part.IsEmpty) EncodeInsidePolygon(part);
+    }
+
+    private void EncodeInsidePolygon(Polygon poly)
+    {
         var shellStart = _geometry.Count;
         var (cx, cy) = (_cx, _cy);
         if (!EncodeRing(poly.ExteriorRing.CoordinateSequence, exterior: true))
         {
-            // The shell collapsed or lies outside: the holes go with it.
+            // The shell collapsed: the holes go with it.
             _geometry.RemoveRange(shellStart, _geometry.Count - shellStart);
             (_cx, _cy) = (cx, cy);
             return;
@@ -272,26 +307,12 @@ public sealed class MvtEncoder(MvtOptions? options = null)
         for (var h = 0; h < poly.NumInteriorRings; h++) EncodeRing(poly.GetInteriorRingN(h).CoordinateSequence, exterior: false);
     }
 
+    /// <summary>Encodes a ring that lies inside the buffered tile; false when it collapses at this zoom.</summary>
     private bool EncodeRing(CoordinateSequence seq, bool exterior)
     {
         var n = Load(seq);
         if (n > 1 && _xs[0] == _xs[n - 1] && _ys[0] == _ys[n - 1]) n--; // work on open rings
         if (n < 3) return false;
-        // Quick reject/accept by the ring's box.
-        double minX = double.MaxValue, minY = double.MaxValue, maxX = double.MinValue, maxY = double.MinValue;
-        for (var i = 0; i < n; i++)
-        {
-            minX = Math.Min(minX, _xs[i]); maxX = Math.Max(maxX, _xs[i]);
-            minY = Math.Min(minY, _ys[i]); maxY = Math.Max(maxY, _ys[i]);
-        }
-        if (maxX < _min || minX > _max || maxY < _min || minY > _max) return false;
-        if (minX < _min || maxX > _max || minY < _min || maxY > _max)
-        {
-            n = ClipRing(n, 0, _min, false); if (n < 3) return false;
-            n = ClipRing(n, 0, _max, true); if (n < 3) return false;
-            n = ClipRing(n, 1, _min, false); if (n < 3) return false;
-            n = ClipRing(n, 1, _max, true); if (n < 3) return false;
-        }
         var m = Quantize(_xs, _ys, n, closed: true);
         if (m < 3) return false;
         long area2 = 0;
@@ -304,39 +325,6 @@ public sealed class MvtEncoder(MvtOptions? options = null)
         for (var i = 1; i < m; i++) AddPoint(_ix[i], _iy[i]);
         _geometry.Add(Command(ClosePath, 1));
         return true;
-    }
-
-    /// <summary>Sutherland-Hodgman against one edge of the buffered square: axis 0 = x, 1 = y; keeps the side below
-    /// <paramref name="bound"/> when <paramref name="upper"/>, above it otherwise. Reads _xs/_ys, leaves the result there.</summary>
-    private int ClipRing(int n, int axis, double bound, bool upper)
-    {
-        Ensure(ref _xs2, 2 * n + 2); Ensure(ref _ys2, 2 * n + 2);
-        var m = 0;
-        for (var i = 0; i < n; i++)
-        {
-            var j = i == 0 ? n - 1 : i - 1;
-            double ax = _xs[j], ay = _ys[j], bx = _xs[i], by = _ys[i];
-            var a = axis == 0 ? ax : ay; var b = axis == 0 ? bx : by;
-            var aIn = upper ? a <= bound : a >= bound;
-            var bIn = upper ? b <= bound : b >= bound;
-            if (bIn)
-            {
-                if (!aIn) Intersect(ax, ay, bx, by, a, b, ref m);
-                _xs2[m] = bx; _ys2[m] = by; m++;
-            }
-            else if (aIn) Intersect(ax, ay, bx, by, a, b, ref m);
-        }
-        (_xs, _xs2) = (_xs2, _xs);
-        (_ys, _ys2) = (_ys2, _ys);
-        return m;
-
-        void Intersect(double ax, double ay, double bx, double by, double a, double b, ref int k)
-        {
-            var t = (bound - a) / (b - a);
-            if (axis == 0) { _xs2[k] = bound; _ys2[k] = ay + t * (by - ay); }
-            else { _xs2[k] = ax + t * (bx - ax); _ys2[k] = bound; }
-            k++;
-        }
     }
 
     /// <summary>Loads a coordinate sequence into _xs/_ys in tile units.</summary>

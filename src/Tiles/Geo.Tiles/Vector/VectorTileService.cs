@@ -89,14 +89,7 @@ public sealed partial class VectorTileService
     }
 
     /// <summary>The tile's box grown by the encoder's buffer, in degrees (x = longitude, y = latitude).</summary>
-    public static Box BufferedLonLat(TileId tile, MvtOptions options)
-    {
-        var m = TileMath.BoundsMercator(tile);
-        var pad = m.Width * options.Buffer / options.Extent;
-        var (w, s) = TileMath.ToLonLat(Math.Max(-TileMath.OriginShift, m.MinX - pad), Math.Max(-TileMath.OriginShift, m.MinY - pad));
-        var (e, n) = TileMath.ToLonLat(Math.Min(TileMath.OriginShift, m.MaxX + pad), Math.Min(TileMath.OriginShift, m.MaxY + pad));
-        return new Box(w, s, e, n);
-    }
+    public static Box BufferedLonLat(TileId tile, MvtOptions options) => MvtEncoder.BufferedLonLat(tile, options);
 
     private static string ETagOf(byte[] bytes)
     {
