@@ -40,6 +40,9 @@ public static class TilesApi
             .WithSummary("TileJSON 3.0 of a vector layer, with vector_layers: {layer}.json");
     }
 
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOut =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Byte budget of the rendered-tile cache.</summary>
     public const long CacheBytes = 64L * 1024 * 1024;
 
@@ -72,6 +75,6 @@ public static class TilesApi
         var url = $"{request.Scheme}://{request.Host}{request.PathBase}/api/v1/tiles/{source.Value.Name}/{{z}}/{{x}}/{{y}}.mvt";
         var json = await tiles.TileJsonAsync(source.Value, url, ct);
         http.Response.Headers.CacheControl = "no-cache";
-        return Results.Text(json.ToJsonString(), "application/json; charset=utf-8");
+        return Results.Text(json.ToJsonString(JsonOut), "application/json; charset=utf-8");
     }
 }
