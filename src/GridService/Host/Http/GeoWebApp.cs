@@ -42,6 +42,8 @@ public static class GeoWebApp
         var registry = new ApiKeyRegistry();
         registry.SetBootstrap(string.IsNullOrEmpty(options.BootstrapAdminKey) ? Environment.GetEnvironmentVariable("GEO_ADMIN_KEY") : options.BootstrapAdminKey);
         services.AddSingleton(registry);
+        services.AddGeoRateLimits(options, registry);
+        services.AddSingleton<Application.Features.IFeatureCollectionSource, Application.Features.GridFeatureSource>();
         services.AddHostedService<StoreWatcher>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -74,6 +76,8 @@ public static class GeoWebApp
         {
             StatusCodeSelector = static e => e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status500InternalServerError,
         });
+        app.UseGeoRateLimits();
+        app.UseMiddleware<OwnershipFastPath>(); // plain 200 ownership answers skip the rest of the pipeline
         app.UseStatusCodePages();
         // Static pages and the API reference never serve /api paths: keep their file-system probes off the hot path.
         app.UseWhen(static ctx => !ctx.Request.Path.StartsWithSegments("/api"), web =>
@@ -88,6 +92,7 @@ public static class GeoWebApp
             });
         });
         app.UseAuthentication();
+        app.UseAuthFailureGuard();
         app.UseAuthorization();
 
         app.MapOpenApi().AllowAnonymous();
@@ -95,6 +100,7 @@ public static class GeoWebApp
         app.MapOwnershipApi();
         app.MapGridsApi();
         app.MapDirectoryApi();
+        app.MapOgcFeaturesApi();
         app.MapTilesApi();
         return app;
     }

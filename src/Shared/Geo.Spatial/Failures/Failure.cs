@@ -18,6 +18,8 @@ public enum FailureKind
     TooLarge,
     /// <summary>The store or a native library is temporarily unavailable. HTTP 503, exit 7.</summary>
     Unavailable,
+    /// <summary>The caller exceeded a rate limit; retry later. HTTP 429, exit 8.</summary>
+    TooManyRequests,
 }
 
 /// <summary>
