@@ -89,8 +89,10 @@ public sealed class MvtEncoder(MvtOptions? options = null)
             var type = EncodeGeometry(f.Geometry);
             if (type == 0 || _geometry.Count == 0) continue;
             _tags.Clear();
-            foreach (var (key, raw) in f.Attributes)
+            var attributes = f.Attributes;
+            for (var a = 0; a < attributes.Count; a++)
             {
+                var (key, raw) = attributes[a];
                 var value = Normalize(raw);
                 if (value is null) continue;
                 if (!_keys.TryGetValue(key, out var k)) { k = _keyList.Count; _keys.Add(key, k); _keyList.Add(key); }
@@ -166,7 +168,7 @@ public sealed class MvtEncoder(MvtOptions? options = null)
         switch (g)
         {
             case Point p:
-                EncodePoints([p.Coordinate]);
+                EncodePoint(p.X, p.Y);
                 return 1;
             case MultiPoint mp:
                 EncodePoints(mp.Coordinates);
@@ -193,6 +195,16 @@ public sealed class MvtEncoder(MvtOptions? options = null)
         var (u, v) = WebMercator.Normalized(lon, lat);
         x = u * _scale - _offX;
         y = v * _scale - _offY;
+    }
+
+    private void EncodePoint(double lon, double lat)
+    {
+        Project(lon, lat, out var x, out var y);
+        if (x < _min || x > _max || y < _min || y > _max) return;
+        var ix = (int)Math.Round(x); var iy = (int)Math.Round(y);
+        _geometry.Add(Command(MoveTo, 1));
+        _geometry.Add(ZigZag(ix - _cx)); _geometry.Add(ZigZag(iy - _cy));
+        _cx = ix; _cy = iy;
     }
 
     private void EncodePoints(Coordinate[] coords)
