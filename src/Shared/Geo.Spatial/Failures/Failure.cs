@@ -55,4 +55,7 @@ public sealed record Failure(
 
     public static Failure TooLarge(string code, string message, string? location = null) =>
         new(code, message, FailureKind.TooLarge, location);
+
+    public static Failure Unavailable(string code, string message, string? location = null) =>
+        new(code, message, FailureKind.Unavailable, location);
 }

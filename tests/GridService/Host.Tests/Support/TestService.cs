@@ -25,6 +25,8 @@ public sealed class TestService : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<TestService> StartAsync(Action<GeoOptions> configure)
     {
         var dir = Path.Combine(Path.GetTempPath(), "geo-private-" + Guid.NewGuid().ToString("N")[..8]);
