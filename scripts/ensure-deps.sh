@@ -12,6 +12,8 @@ if [[ "$kind" == "test" ]]; then
   pkgs+=(postgresql-15-postgis-3 python3-gdal wrk)
   # The reference change-detection scorer (shared/eval/cdeval.py) used by benchmarks/changes/score.sh.
   pkgs+=(python3-opencv python3-numpy)
+  # The web map's browser test: Debian's headless Chromium, and CJK fonts so Chinese labels render.
+  pkgs+=(chromium fonts-noto-cjk)
 fi
 
 missing=()
@@ -26,6 +28,9 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The web map's MapLibre GL JS, from npm into wwwroot/vendor (installs nodejs/npm when missing).
+"$(dirname "${BASH_SOURCE[0]}")/web-deps.sh"
 
 if ! command -v dotnet >/dev/null; then
   echo "error: the .NET 10 SDK is required (dotnet not on PATH)" >&2

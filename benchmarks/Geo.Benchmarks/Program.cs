@@ -3,8 +3,10 @@ using Geo.Benchmarks;
 
 // dotnet run -c Release -- verify            exactness check of the ownership index (1,000,000 random points)
 // dotnet run -c Release -- stages [N]       quick CPU-time split of a 10,000-point batch (no BenchmarkDotNet)
+// dotnet run -c Release -- vector-tiles [N] [DIR] [ROUNDS]   uncached MVT throughput (see benchmarks/vector-tiles/run.sh)
 // dotnet run -c Release -- --filter '*'      BenchmarkDotNet suites (figures in benchmarks/README.md)
 if (args is ["stages", ..]) return BatchStages.Run(args.Length > 1 ? int.Parse(args[1]) : 200);
+if (args is ["vector-tiles", ..]) return VectorTileThroughput.Run(args);
 if (args is ["verify", ..]) return OwnershipExactness.Run(args.Length > 1 ? int.Parse(args[1]) : 1_000_000);
 BenchmarkSwitcher.FromAssembly(typeof(OwnershipLookupBenchmarks).Assembly).Run(args);
 return 0;

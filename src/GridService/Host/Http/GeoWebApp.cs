@@ -109,6 +109,7 @@ public static class GeoWebApp
         app.MapDirectoryApi();
         app.MapOgcFeaturesApi();
         app.MapSurveysApi();
+        app.MapTilesApi();
         return app;
     }
 

@@ -37,8 +37,12 @@ public class ServiceBasicsTests(ServiceFixture service)
         using var c = service.Client();
         var index = await c.GetStringAsync("/");
         Assert.Contains("lang=\"zh-CN\"", index);
-        Assert.Contains("网格服务", index);
+        Assert.Contains("地理信息一张图", index); // the web map
         Assert.Equal(HttpStatusCode.OK, (await c.GetAsync("/docs/index.html")).StatusCode);
+        // MapLibre is served by the service itself (copied from npm by scripts/web-deps.sh), as a JavaScript module.
+        var lib = await c.GetAsync("/vendor/maplibre-gl.mjs");
+        Assert.Equal(HttpStatusCode.OK, lib.StatusCode);
+        Assert.Equal("text/javascript", lib.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

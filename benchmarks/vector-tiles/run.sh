@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Vector tiles (MVT), uncached, one thread each, side by side on this machine, same data, same tiles:
+#   ours: Geo.Tiles' encoder over the in-memory layer data (benchmarks/Geo.Benchmarks `vector-tiles`);
+#   peer: PostgreSQL 15 + PostGIS 3.3 ST_AsMVT(ST_AsMVTGeom(...)) over a GiST-indexed EPSG:3857 table, one backend,
+#         no parallel workers, the same extent (4096), buffer (64) and attributes.
+# Data: 500,000 synthetic point components (uniform over the sample city, fixed seed), every zoom-16 tile covering
+# them; the 27 sample grids over every tile of zooms 12-16. Both sides' feature counts per tile are compared.
+# Usage: benchmarks/vector-tiles/run.sh [points] [rounds]     (prints a markdown table)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+points="${1:-500000}"; rounds="${2:-3}"
+cd "$root"
+scripts/ensure-deps.sh test
+work="$(mktemp -d /tmp/geo-vtbench-XXXXXX)"
+chmod 755 "$work"
+pgport=55441
+cleanup() {
+  if [[ -d "$work/pg" ]]; then su postgres -c "pg_ctl -D $work/pg -m fast stop" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+id postgres >/dev/null 2>&1 || useradd -r -m postgres
+export PATH="/usr/lib/postgresql/15/bin:$PATH"
+
+# --- ours (also writes the points, the tile lists and our per-tile counts) ------------------------------------------
+dotnet build benchmarks/Geo.Benchmarks/Geo.Benchmarks.csproj -c Release -nologo -v q -clp:ErrorsOnly >&2
+dotnet benchmarks/Geo.Benchmarks/bin/Release/net10.0/Geo.Benchmarks.dll vector-tiles "$points" "$work/data" "$rounds" | tee "$work/ours.txt" >&2
+ours_c=$(grep -o 'components_tiles_per_s=[0-9.]*' "$work/ours.txt" | cut -d= -f2)
+ours_g=$(grep -o 'grids_tiles_per_s=[0-9.]*' "$work/ours.txt" | cut -d= -f2)
+chmod -R a+rX "$work/data"
+
+# --- the peer ----------------------------------------------------------------------------------------------------
+mkdir -p "$work/pg" && chown postgres "$work/pg"
+su postgres -c "PATH=$PATH initdb -D $work/pg -U postgres -A trust -E UTF8 --locale=C.UTF-8 -N" >/dev/null
+su postgres -c "PATH=$PATH pg_ctl -D $work/pg -w -l $work/pg/log -o '-c listen_addresses=127.0.0.1 -p $pgport -k $work/pg -c fsync=off -c shared_buffers=512MB -c max_parallel_workers_per_gather=0 -c jit=off' start" >/dev/null
+psql_() { psql -h 127.0.0.1 -p $pgport -U postgres -d bench -v ON_ERROR_STOP=1 -qAt "$@"; }
+psql -h 127.0.0.1 -p $pgport -U postgres -qc "CREATE DATABASE bench" >/dev/null
+psql_ -c "CREATE EXTENSION postgis" >/dev/null
+psql_ <<SQL >/dev/null
+CREATE TABLE comp_in (code text, class text, major text, lon float8, lat float8);
+\copy comp_in FROM '$work/data/components.csv' CSV
+CREATE TABLE comp AS SELECT code, class, major, ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 3857) AS geom FROM comp_in;
+CREATE INDEX ON comp USING gist (geom);
+CREATE TABLE tiles_c (z int, x int, y int);
+\copy tiles_c FROM '$work/data/tiles-components.csv' CSV
+CREATE TABLE tiles_g (z int, x int, y int);
+\copy tiles_g FROM '$work/data/tiles-grids.csv' CSV
+VACUUM ANALYZE;
+SQL
+# The grids, from the sample GeoJSON (EPSG:4490 read as lon/lat), stored in EPSG:3857.
+./geo samples generate --out "$work/samples" >/dev/null
+ogr2ogr -f PostgreSQL "PG:host=127.0.0.1 port=$pgport user=postgres dbname=bench" "$work/samples/grids.geojson" \
+  -nln grids_in -a_srs EPSG:4326 -t_srs EPSG:3857 -lco GEOMETRY_NAME=geom -lco SPATIAL_INDEX=GIST -nlt POLYGON
+psql_ -c "VACUUM ANALYZE grids_in" >/dev/null
+
+tile_sql_c="SELECT sum(length(t)) FROM (SELECT (SELECT ST_AsMVT(q, 'components', 4096, 'geom') FROM (
+  SELECT code, class, major, ST_AsMVTGeom(geom, ST_TileEnvelope(z, x, y), 4096, 64, true) AS geom
+  FROM comp WHERE geom && ST_TileEnvelope(z, x, y, margin => 64.0 / 4096)) q) AS t FROM tiles_c) s"
+tile_sql_g="SELECT sum(length(t)) FROM (SELECT (SELECT ST_AsMVT(q, 'grids', 4096, 'geom') FROM (
+  SELECT code, name, subdistrict, ST_AsMVTGeom(geom, ST_TileEnvelope(z, x, y), 4096, 64, true) AS geom
+  FROM grids_in WHERE geom && ST_TileEnvelope(z, x, y, margin => 64.0 / 4096)) q) AS t FROM tiles_g) s"
+ntc=$(psql_ -c "SELECT count(*) FROM tiles_c"); ntg=$(psql_ -c "SELECT count(*) FROM tiles_g")
+best_c=999999; best_g=999999
+for r in $(seq 1 "$rounds"); do
+  ms=$(psql_ -c '\timing on' -c "$tile_sql_c" | grep -o 'Time: [0-9.]*' | cut -d' ' -f2)
+  echo "postgis components round $r: $ntc tiles in $ms ms" >&2
+  best_c=$(python3 -c "print(min($best_c, $ms))")
+  ms=$(psql_ -c '\timing on' -c "$tile_sql_g" | grep -o 'Time: [0-9.]*' | cut -d' ' -f2)
+  echo "postgis grids round $r: $ntg tiles in $ms ms" >&2
+  best_g=$(python3 -c "print(min($best_g, $ms))")
+done
+pg_c=$(python3 -c "print(round($ntc / ($best_c / 1000), 1))")
+pg_g=$(python3 -c "print(round($ntg / ($best_g / 1000), 1))")
+
+# --- same tiles? feature counts per tile ---------------------------------------------------------------------------
+psql_ -c "SELECT z, x, y, (SELECT count(*) FROM comp WHERE geom && ST_TileEnvelope(z, x, y, margin => 64.0 / 4096)
+  AND ST_AsMVTGeom(geom, ST_TileEnvelope(z, x, y), 4096, 64, true) IS NOT NULL) FROM tiles_c ORDER BY 1, 2, 3" -F, > "$work/pg-counts-c.csv"
+python3 - "$work/data/counts-components.csv" "$work/pg-counts-c.csv" <<'PY' >&2
+import sys
+ours = {tuple(l.split(',')[:3]): int(l.split(',')[3]) for l in open(sys.argv[1]) if l.strip()}
+pg = {tuple(l.split(',')[:3]): int(l.split(',')[3]) for l in open(sys.argv[2]) if l.strip()}
+diff = sum(abs(ours[k] - pg.get(k, 0)) for k in ours)
+print(f"features: ours {sum(ours.values())}, postgis {sum(pg.values())}, per-tile absolute difference {diff} over {len(ours)} tiles")
+PY
+
+cat <<MD
+| tiles (uncached, 1 thread) | ours (tiles/s) | PostGIS ST_AsMVT (tiles/s) | ratio |
+|---|---|---|---|
+| components: $ntc zoom-16 tiles of $points points | $ours_c | $pg_c | $(python3 -c "print(round($ours_c / $pg_c, 2))")x |
+| grids: $ntg tiles, zooms 12-16, 27 polygons | $ours_g | $pg_g | $(python3 -c "print(round($ours_g / $pg_g, 2))")x |
+MD
