@@ -47,6 +47,7 @@ internal static class GeoPackageSchema
     internal static readonly Migration[] Migrations =
     [
         new(1, "GeoPackage 1.3 core tables, grids feature table with R*Tree index, service attribute tables", ApplyV1),
+        new(2, "Component census: classes, components feature table with R*Tree index, component grids, audit, imports", GeoPackageCensusSchema.ApplyV2),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>
