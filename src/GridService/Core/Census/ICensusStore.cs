@@ -100,6 +100,9 @@ public interface ICensusBulkWriter : IAsyncDisposable
     /// or was added earlier in this batch; the batch stays usable.</summary>
     Result<bool> Add(Component component);
 
+    /// <summary>The next free serial of a class, counting the rows added in this batch.</summary>
+    int NextSerial(CountyCode county, ClassCode minorClass);
+
     /// <summary>Commits; the revision is bumped once.</summary>
     Task CommitAsync(CancellationToken ct = default);
 }

@@ -57,6 +57,8 @@ public static class GeoCli
         root.Subcommands.Add(MatrixCommand());
         root.Subcommands.Add(OwnershipCommand());
         root.Subcommands.Add(Keys());
+        root.Subcommands.Add(CensusCli.Components(StoreOption, CountyOption));
+        root.Subcommands.Add(CensusCli.Classes(StoreOption, CountyOption));
         try
         {
             return await root.Parse(args).InvokeAsync();

@@ -439,6 +439,12 @@ public sealed class GeoPackageCensusStore : ICensusStore
             return r;
         }
 
+        public int NextSerial(CountyCode county, ClassCode minorClass)
+        {
+            ObjectDisposedException.ThrowIf(_done, this);
+            return GeoPackageCensusStore.NextSerial(_c, _tx, county, minorClass);
+        }
+
         public Task CommitAsync(CancellationToken ct = default)
         {
             ObjectDisposedException.ThrowIf(_done, this);
