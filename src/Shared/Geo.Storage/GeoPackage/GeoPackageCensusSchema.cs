@@ -55,7 +55,7 @@ internal static class GeoPackageCensusSchema
               remarks TEXT,
               attributes TEXT,
               version INTEGER NOT NULL CHECK (version >= 1),
-              import_id INTEGER REFERENCES census_imports(fid)
+              import_id INTEGER
             );
             CREATE INDEX ix_components_class ON components(class_code, code);
             CREATE INDEX ix_components_status ON components(status, code);
@@ -88,13 +88,6 @@ internal static class GeoPackageCensusSchema
             VALUES ('components', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
 
             CREATE VIRTUAL TABLE rtree_components_geom USING rtree(id, minx, maxx, miny, maxy);
-
-            CREATE TRIGGER rtree_components_geom_insert AFTER INSERT ON components
-              WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
-            BEGIN
-              INSERT OR REPLACE INTO rtree_components_geom VALUES (
-                NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
-            END;
 
             CREATE TRIGGER rtree_components_geom_update1 AFTER UPDATE OF geom ON components
               WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
@@ -129,5 +122,19 @@ internal static class GeoPackageCensusSchema
               DELETE FROM rtree_components_geom WHERE id = OLD.fid;
             END;
             """);
+        GeoPackageSchema.Execute(c, tx, InsertTrigger);
     }
+
+    /// <summary>
+    /// The standard R*Tree insert trigger. A bulk import drops it inside its transaction, fills the index in one
+    /// statement at commit and creates it again (so other editors keep the index right; a rollback restores it).
+    /// </summary>
+    public const string InsertTrigger = """
+        CREATE TRIGGER rtree_components_geom_insert AFTER INSERT ON components
+          WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
+        BEGIN
+          INSERT OR REPLACE INTO rtree_components_geom VALUES (
+            NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
+        END;
+        """;
 }

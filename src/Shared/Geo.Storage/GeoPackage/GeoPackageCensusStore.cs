@@ -393,8 +393,9 @@ public sealed class GeoPackageCensusStore : ICensusStore
         {
             c = await OpenConnectionAsync(ct).ConfigureAwait(false);
             GeoPackageBlob.RegisterFunctions(c);
-            // A bulk transaction may be large: keep more pages in memory (per connection; 64 MB).
-            GeoPackageSchema.Execute(c, null, "PRAGMA cache_size = -65536;");
+            // A bulk transaction may be large: keep more pages in memory (per connection; 64 MB), and any statement journal
+            // in memory rather than in a temp file.
+            GeoPackageSchema.Execute(c, null, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
             var tx = c.BeginTransaction(deferred: false);
             return new BulkWriter(this, c, tx, who, source);
         }
@@ -426,6 +427,7 @@ public sealed class GeoPackageCensusStore : ICensusStore
             {
                 _importId = (long)insert.ExecuteScalar()!;
             }
+            GeoPackageSchema.Execute(c, tx, "DROP TRIGGER rtree_components_geom_insert;");
             _rows = new RowWriter(c, tx);
         }
 
@@ -448,6 +450,14 @@ public sealed class GeoPackageCensusStore : ICensusStore
         public Task CommitAsync(CancellationToken ct = default)
         {
             ObjectDisposedException.ThrowIf(_done, this);
+            // Batched R*Tree maintenance: one statement for the whole import, then the standard trigger again.
+            using (var index = Command(_c, _tx, """
+                       INSERT OR REPLACE INTO rtree_components_geom
+                       SELECT fid, ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom) FROM components
+                       WHERE import_id = $id AND geom NOT NULL AND NOT ST_IsEmpty(geom);
+                       """, ("$id", _importId)))
+                index.ExecuteNonQuery();
+            GeoPackageSchema.Execute(_c, _tx, GeoPackageCensusSchema.InsertTrigger);
             using (var update = Command(_c, _tx, "UPDATE census_imports SET row_count = $n WHERE fid = $id;", ("$n", Count), ("$id", _importId)))
                 update.ExecuteNonQuery();
             using (var extent = Command(_c, _tx, """
@@ -481,7 +491,12 @@ public sealed class GeoPackageCensusStore : ICensusStore
         }
     }
 
-    /// <summary>Prepared inserts of a component and its grid rows, reused across rows of one transaction.</summary>
+    /// <summary>
+    /// Prepared inserts of a component and its grid rows, reused across rows of one transaction.
+    /// <para>INSERT OR FAIL, and no foreign keys on the table: a single-row insert whose only possible failure is the
+    /// unique code (checked before anything is written) cannot abort half-way, so SQLite needs no statement journal —
+    /// with one, every row copied its touched pages (about 20 KB a row) and bulk imports ran 30 times slower.</para>
+    /// </summary>
     private sealed class RowWriter : IDisposable
     {
         private readonly SqliteCommand _insert;
@@ -492,7 +507,7 @@ public sealed class GeoPackageCensusStore : ICensusStore
         public RowWriter(SqliteConnection c, SqliteTransaction tx)
         {
             _insert = Command(c, tx, """
-                INSERT INTO components (geom, code, class_code, name, grid_code, grid_codes, competent_department, owner, maintainer,
+                INSERT OR FAIL INTO components (geom, code, class_code, name, grid_code, grid_codes, competent_department, owner, maintainer,
                   status, first_recorded, last_changed, data_source, photos, remarks, attributes, version, import_id)
                 VALUES ($geom, $code, $class, $name, $grid, $grids, $competent, $owner, $maintainer, $status, $first, $changed,
                   $source, $photos, $remarks, $attributes, $version, $import);
