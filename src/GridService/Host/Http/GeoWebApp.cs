@@ -39,6 +39,7 @@ public static class GeoWebApp
         services.AddSingleton(store);
         services.AddSingleton(new OwnershipService(store, options.BoundaryToleranceMetres));
         services.AddSingleton(new GridImport(store, county.Value, new GridValidationOptions(county.Value)));
+        CensusApi.AddCensus(services, store, county.Value);
         var registry = new ApiKeyRegistry();
         registry.SetBootstrap(string.IsNullOrEmpty(options.BootstrapAdminKey) ? Environment.GetEnvironmentVariable("GEO_ADMIN_KEY") : options.BootstrapAdminKey);
         services.AddSingleton(registry);
@@ -95,6 +96,7 @@ public static class GeoWebApp
         app.MapOwnershipApi();
         app.MapGridsApi();
         app.MapDirectoryApi();
+        app.MapCensusApi();
         return app;
     }
 
@@ -111,6 +113,7 @@ public static class GeoWebApp
                 throw new InvalidOperationException("Loading the samples failed: " + string.Join("; ", loaded.Failures));
         }
         await ownership.RefreshAsync(force: true, ct);
+        await CensusApi.PrepareAsync(app, ct);
         await app.Services.GetRequiredService<ApiKeyRegistry>().ReloadAsync(store, ct);
     }
 
