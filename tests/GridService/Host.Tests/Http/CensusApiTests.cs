@@ -208,6 +208,29 @@ public class CensusApiTests(ServiceFixture service) : IClassFixture<ServiceFixtu
         Assert.Contains(json.EnumerateArray(), row => row.GetProperty("class").GetString() == "2199" && row.GetProperty("count").GetInt64() == 1);
     }
 
+    [Fact]
+    public async Task Ownership_with_a_component_is_decided_by_its_maintainer_and_says_so()
+    {
+        using var gis = service.Client("gis");
+        var r = await gis.PostAsync("/api/v1/components/import?crs=EPSG:4490",
+            Csv("code,x,y,maintainer\n4104820107000001,112.8452,34.1672,LT\n4104820107000002,112.8452,34.1672,\n"));
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        using var anon = service.Client();
+        var byMaintainer = await anon.GetFromJsonAsync<JsonElement>("/api/v1/ownership?component=4104820107000001");
+        Assert.Equal("component_maintainer", byMaintainer.GetProperty("decidedBy").GetString());
+        Assert.Equal("LT", byMaintainer.GetProperty("answer").GetProperty("department").GetProperty("code").GetString());
+        Assert.Equal("4104820107000001", byMaintainer.GetProperty("component").GetString());
+
+        var plain = await anon.GetFromJsonAsync<JsonElement>("/api/v1/ownership?x=112.8452&y=34.1672&crs=EPSG:4490&class=C0107");
+        var byMatrix = await anon.GetFromJsonAsync<JsonElement>("/api/v1/ownership?component=4104820107000002");
+        Assert.Equal("matrix", byMatrix.GetProperty("decidedBy").GetString());
+        Assert.Equal(plain.GetProperty("department").GetProperty("code").GetString(),
+            byMatrix.GetProperty("answer").GetProperty("department").GetProperty("code").GetString());
+        Assert.Equal(plain.GetProperty("grid").GetProperty("code").GetString(), byMaintainer.GetProperty("answer").GetProperty("grid").GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await anon.GetAsync("/api/v1/ownership?component=4104820107000099")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await anon.GetAsync("/api/v1/ownership?component=12345")).StatusCode);
+    }
+
     [Theory]
     [InlineData("/api/v1/components?bbox=1,2,3")]
     [InlineData("/api/v1/components?class=E0101")]
