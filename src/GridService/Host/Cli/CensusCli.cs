@@ -245,4 +245,18 @@ internal static class CensusCli
         });
         return new Command("classes", "部件/事件分类 the GB/T 30428 taxonomy and local extensions") { list, add };
     }
+
+    /// <summary>Loads the sample census into the store's empty census (samples load); prints what happened.</summary>
+    public static async Task<bool> LoadSampleCensusAsync(GeoPackageGridStore grids, CountyCode county, string dir, CancellationToken ct)
+    {
+        await using var census = await GeoPackageCensusStore.OpenAsync(grids.FilePath, ct);
+        var r = await SampleLoader.LoadCensusIfEmptyAsync(new CensusService(census, grids, new OwnershipService(grids), county), dir, ct);
+        if (!r.IsOk)
+        {
+            CliOutput.Fail(r.Failures, "sample census");
+            return false;
+        }
+        Console.WriteLine(r.Value ? $"census loaded: {await census.CountAsync(ct)} components" : "census: nothing to load");
+        return true;
+    }
 }

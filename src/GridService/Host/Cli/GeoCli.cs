@@ -115,6 +115,7 @@ public static class GeoCli
             var r = await SampleLoader.LoadIfEmptyAsync(store, ownership, pr.GetValue(dir)!, county.Value, ct);
             if (!r.IsOk) return CliOutput.Fail(r.Failures);
             Console.WriteLine(r.Value ? "loaded" : "the store already holds grids; nothing loaded");
+            if (!await CensusCli.LoadSampleCensusAsync(store, county.Value, pr.GetValue(dir)!, ct)) return 3;
             return 0;
         });
         return new Command("samples", "Sample data") { generate, load };

@@ -38,6 +38,11 @@ public static class CensusApi
     {
         var seeded = await TaxonomyFile.EnsureSeededAsync(app.Services.GetRequiredService<ICensusStore>(), ct);
         if (!seeded.IsOk) throw new InvalidOperationException("Loading the taxonomy failed: " + string.Join("; ", seeded.Failures));
+        if (app.Services.GetRequiredService<IOptions<GeoOptions>>().Value.LoadSamples is { Length: > 0 } samples)
+        {
+            var loaded = await SampleLoader.LoadCensusIfEmptyAsync(app.Services.GetRequiredService<CensusService>(), samples, ct);
+            if (!loaded.IsOk) throw new InvalidOperationException("Loading the sample census failed: " + string.Join("; ", loaded.Failures.Take(5)));
+        }
     }
 
     public static void MapCensusApi(this IEndpointRouteBuilder app)
