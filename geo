@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$root/.build/geo"
 dll="$out/geo.dll"
-if [[ ! -f "$dll" ]] || [[ -n "$(find "$root/src" "$root/Directory.Build.props" -newer "$dll" -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.html' -o -name '*.json' -o -name '*.js' -o -name '*.css' \) -print -quit 2>/dev/null)" ]]; then
+if [[ ! -f "$dll" ]] || [[ -n "$(find "$root/src" "$root/Directory.Build.props" -newer "$dll" -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.html' -o -name '*.json' -o -name '*.js' -o -name '*.css' -o -name '*.sql' \) -print -quit 2>/dev/null)" ]]; then
   echo "geo: building..." >&2
   dotnet build "$root/src/GridService/Host/Geo.GridService.csproj" -c Release -o "$out" -nologo -v q -clp:ErrorsOnly >&2
   touch "$dll"

@@ -44,6 +44,8 @@ public class BatchBenchmarks
         _response = Answer();
     }
 
+    internal (Geo.GridService.Ownership.OwnershipSnapshot, BatchRequestReader.Batch) Internals() => (_service.Snapshot, _request);
+
     [Benchmark(Description = "parse 10,000-point request")]
     public int Parse() => BatchRequestReader.Read(_body, 10_000).Value.Count;
 
@@ -52,4 +54,16 @@ public class BatchBenchmarks
 
     [Benchmark(Description = "write 10,000-point response")]
     public int Write() => JsonSerializer.SerializeToUtf8Bytes(_response, _json).Length;
+
+    private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new(1 << 20);
+
+    [Benchmark(Description = "write 10,000-point response (BatchResponseWriter)")]
+    public int WriteDirect()
+    {
+        _buffer.ResetWrittenCount();
+        using var w = new Utf8JsonWriter(_buffer, BatchResponseWriter.Options);
+        BatchResponseWriter.Write(w, _response);
+        w.Flush();
+        return _buffer.WrittenCount;
+    }
 }

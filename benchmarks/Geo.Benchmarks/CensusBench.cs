@@ -55,8 +55,9 @@ public static class CensusBench
                 string[] statuses = ["完好", "完好", "完好", "破损", "丢失", "占用"];
                 for (var i = 0; i < rows;)
                 {
-                    var x = env.MinX + rnd.NextDouble() * env.Width;
-                    var y = env.MinY + rnd.NextDouble() * env.Height;
+                    // Rounded as written (7 decimals), so a point on the city's edge is checked where it will be read.
+                    var x = Math.Round(env.MinX + rnd.NextDouble() * env.Width, 7);
+                    var y = Math.Round(env.MinY + rnd.NextDouble() * env.Height, 7);
                     if (!index.Locate(x, y).Found) continue;
                     var k = i % classes.Length;
                     w.Write("410482"); w.Write(classes[k]); w.Write((++serial[k]).ToString("D6", CultureInfo.InvariantCulture));

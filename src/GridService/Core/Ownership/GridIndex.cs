@@ -241,32 +241,49 @@ public sealed class GridIndex
     }
 
     /// <summary>The grid nearest to a point outside every grid, with its distance in metres (local frame): the distance
-    /// to the nearest boundary segment, grids visited by their envelope's distance. No allocation.</summary>
+    /// to the nearest boundary segment. Grids are visited in order of their envelope's distance and the search stops
+    /// when the next envelope is farther than the best segment found, so only the two or three closest grids are
+    /// scanned. No allocation for up to 512 grids.</summary>
     public (int GridIndex, double DistanceMetres) Nearest(double lon, double lat)
     {
         if (_grids.Length == 0 || !double.IsFinite(lon) || !double.IsFinite(lat)) return (-1, double.NaN);
         var (px, py) = ToLocal(lon, lat);
-        var best = -1;
-        var best2 = double.PositiveInfinity;
-        var seg = _segments;
-        for (var g = 0; g < _grids.Length; g++)
+        var n = _grids.Length;
+        double[]? rentedKeys = null;
+        int[]? rentedOrder = null;
+        var keys = n <= 512 ? stackalloc double[n] : (rentedKeys = System.Buffers.ArrayPool<double>.Shared.Rent(n)).AsSpan(0, n);
+        var order = n <= 512 ? stackalloc int[n] : (rentedOrder = System.Buffers.ArrayPool<int>.Shared.Rent(n)).AsSpan(0, n);
+        for (var g = 0; g < n; g++)
         {
             var e = _localEnvelopes[g];
             var ex = Math.Max(0, Math.Max(e.MinX - px, px - e.MaxX));
             var ey = Math.Max(0, Math.Max(e.MinY - py, py - e.MaxY));
-            if (ex * ex + ey * ey >= best2) continue;
+            keys[g] = ex * ex + ey * ey;
+            order[g] = g;
+        }
+        keys.Sort(order);
+        var best = -1;
+        var best2 = double.PositiveInfinity;
+        var seg = _segments;
+        for (var k = 0; k < n && keys[k] <= best2; k++)
+        {
+            var g = order[k];
             for (var i = _gridSegStart[g]; i < _gridSegStart[g + 1]; i++)
             {
-                var k = i * 4;
-                double x0 = seg[k], y0 = seg[k + 1], dx = seg[k + 2] - x0, dy = seg[k + 3] - y0;
+                var j = i * 4;
+                double x0 = seg[j], y0 = seg[j + 1], dx = seg[j + 2] - x0, dy = seg[j + 3] - y0;
                 var len2 = dx * dx + dy * dy;
                 var t = len2 > 0 ? Math.Clamp(((px - x0) * dx + (py - y0) * dy) / len2, 0, 1) : 0;
                 var qx = x0 + t * dx - px;
                 var qy = y0 + t * dy - py;
                 var d2 = qx * qx + qy * qy;
-                if (d2 < best2) { best2 = d2; best = g; }
+                // Equal distances (a point facing a shared corner) go to the lower grid index, i.e. the lower code,
+                // whatever order the envelopes were visited in.
+                if (d2 < best2 || (d2 == best2 && g < best)) { best2 = d2; best = g; }
             }
         }
+        if (rentedKeys is not null) System.Buffers.ArrayPool<double>.Shared.Return(rentedKeys);
+        if (rentedOrder is not null) System.Buffers.ArrayPool<int>.Shared.Return(rentedOrder);
         return (best, Math.Sqrt(best2));
     }
 

@@ -247,8 +247,13 @@ internal static class CensusCli
     }
 
     /// <summary>Loads the sample census into the store's empty census (samples load); prints what happened.</summary>
-    public static async Task<bool> LoadSampleCensusAsync(GeoPackageGridStore grids, CountyCode county, string dir, CancellationToken ct)
+    public static async Task<bool> LoadSampleCensusAsync(Storage.IGridStore store, CountyCode county, string dir, CancellationToken ct)
     {
+        if (store is not GeoPackageGridStore grids)
+        {
+            Console.WriteLine("census: this store backend has no census yet; nothing loaded");
+            return true;
+        }
         await using var census = await GeoPackageCensusStore.OpenAsync(grids.FilePath, ct);
         var r = await SampleLoader.LoadCensusIfEmptyAsync(new CensusService(census, grids, new OwnershipService(grids), county), dir, ct);
         if (!r.IsOk)

@@ -13,6 +13,7 @@ internal static class CliOutput
         FailureKind.Conflict => 5,
         FailureKind.TooLarge => 6,
         FailureKind.Unavailable => 7,
+        FailureKind.TooManyRequests => 8,
         _ => 1,
     };
 

@@ -12,7 +12,7 @@ using Geo.GridService.Ownership;
 using Geo.GridService.Storage;
 using Geo.Spatial.Crs;
 using Geo.Spatial.Failures;
-using Geo.Storage.GeoPackage;
+using Geo.Storage;
 using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
@@ -31,9 +31,9 @@ public static class GeoCli
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private static readonly Option<string> StoreOption = new("--store")
+    internal static readonly Option<string> StoreOption = new("--store")
     {
-        Description = "GeoPackage store file (env GEO_STORE; default data/geo.gpkg)",
+        Description = "GeoPackage file, or PostgreSQL as postgres://user:password@host:5432/db or Host=...;Database=... (env GEO_STORE; default data/geo.gpkg)",
         Recursive = true,
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("GEO_STORE") is { Length: > 0 } s ? s : "data/geo.gpkg",
     };
@@ -59,13 +59,28 @@ public static class GeoCli
         root.Subcommands.Add(Keys());
         root.Subcommands.Add(CensusCli.Components(StoreOption, CountyOption));
         root.Subcommands.Add(CensusCli.Classes(StoreOption, CountyOption));
+        root.Subcommands.Add(StoreCommands.Create());
         try
         {
-            return await root.Parse(args).InvokeAsync();
+            // Our own handler below: a store that cannot be opened is one readable line and an exit code, not a stack trace.
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (IOException e)
         {
             Console.Error.WriteLine($"error: io: {e.Message}");
+            return 1;
+        }
+        catch (StoreOpenException e)
+        {
+            return CliOutput.Fail(e.Failure);
+        }
+        catch (OperationCanceledException)
+        {
+            return 130; // interrupted (Ctrl+C / SIGTERM)
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"Unhandled exception: {e}");
             return 1;
         }
     }
@@ -84,10 +99,11 @@ public static class GeoCli
             options.Store = pr.GetValue(StoreOption)!;
             options.County = pr.GetValue(CountyOption)!;
             options.LoadSamples = pr.GetValue(samples);
-            await using var store = await OpenStore(options.Store, ct);
+            await using var store = await OpenStore(options.Store, ct, new StoreOpenOptions(options.MigrateOnStart));
             var app = GeoWebApp.Build(store, options, [], pr.GetValue(urls));
             await GeoWebApp.PrepareAsync(app, ct);
-            Console.Error.WriteLine($"geo: serving {options.Store} on {pr.GetValue(urls)} (API reference: /docs)");
+            // The display form: a PostgreSQL password never reaches the console or the logs.
+            Console.Error.WriteLine($"geo: serving {StoreSpec.Parse(options.Store).Value.Display} on {pr.GetValue(urls)} (API reference: /docs)");
             await app.RunAsync(ct);
             return 0;
         });
@@ -338,10 +354,8 @@ public static class GeoCli
         return (new GridImport(store, county.Value), crs);
     }
 
-    private static async Task<GeoPackageGridStore> OpenStore(string path, CancellationToken ct)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        return await GeoPackageGridStore.OpenAsync(path, ct);
-    }
+    /// <summary>Opens the store the spec names (GeoPackage path or PostgreSQL); a bad spec or an unreachable database
+    /// becomes a <see cref="StoreOpenException"/>, printed by <see cref="RunAsync"/> as one line.</summary>
+    internal static Task<IGridStore> OpenStore(string spec, CancellationToken ct, StoreOpenOptions? options = null) =>
+        StoreFactory.OpenAsync(spec, options, ct);
 }

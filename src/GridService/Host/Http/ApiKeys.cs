@@ -66,14 +66,18 @@ public sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
 
+    /// <summary>The key a request presents: the X-Api-Key header, else <c>Authorization: ApiKey ...</c>; null when none.</summary>
+    public static string? PresentedKey(HttpRequest request)
+    {
+        string? presented = request.Headers[HeaderName];
+        if (!string.IsNullOrEmpty(presented)) return presented;
+        var auth = request.Headers.Authorization.ToString();
+        return auth.StartsWith("ApiKey ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
+    }
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        string? presented = Request.Headers[HeaderName];
-        if (string.IsNullOrEmpty(presented))
-        {
-            var auth = Request.Headers.Authorization.ToString();
-            if (auth.StartsWith("ApiKey ", StringComparison.OrdinalIgnoreCase)) presented = auth[7..].Trim();
-        }
+        var presented = PresentedKey(Request);
         if (string.IsNullOrEmpty(presented)) return Task.FromResult(AuthenticateResult.NoResult());
         if (presented.Length > 256) return Task.FromResult(AuthenticateResult.Fail("API key too long."));
         var key = registry.Find(presented);

@@ -31,7 +31,7 @@ internal static class BatchRequestReader
                 return Failure.BadRequest("batch_empty", "The body must be a JSON object with a points array.");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (Is(ref reader, "points"))
+                if (Is(ref reader, "points"u8))
                 {
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.StartArray)
@@ -45,9 +45,9 @@ internal static class BatchRequestReader
                         if (!p.IsOk) return Result<Batch>.Fail(p.Failures);
                     }
                 }
-                else if (Is(ref reader, "crs")) { reader.Read(); batch.Crs = Text(ref reader); }
-                else if (Is(ref reader, "class")) { reader.Read(); batch.Class = Text(ref reader); }
-                else if (Is(ref reader, "at")) { reader.Read(); batch.At = Text(ref reader); }
+                else if (Is(ref reader, "crs"u8)) { reader.Read(); batch.Crs = Text(ref reader); }
+                else if (Is(ref reader, "class"u8)) { reader.Read(); batch.Class = Text(ref reader); }
+                else if (Is(ref reader, "at"u8)) { reader.Read(); batch.At = Text(ref reader); }
                 else { reader.Read(); reader.Skip(); }
             }
             if (!batch.HasPoints)
@@ -76,10 +76,10 @@ internal static class BatchRequestReader
         bool hasX = false, hasY = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (Is(ref reader, "x")) { reader.Read(); batch.X[i] = reader.GetDouble(); hasX = true; }
-            else if (Is(ref reader, "y")) { reader.Read(); batch.Y[i] = reader.GetDouble(); hasY = true; }
-            else if (Is(ref reader, "class")) { reader.Read(); (batch.Classes ??= new string?[batch.X.Length])[i] = Text(ref reader); }
-            else if (Is(ref reader, "id")) { reader.Read(); (batch.Ids ??= new string?[batch.X.Length])[i] = Text(ref reader); }
+            if (Is(ref reader, "x"u8)) { reader.Read(); batch.X[i] = Number(ref reader); hasX = true; }
+            else if (Is(ref reader, "y"u8)) { reader.Read(); batch.Y[i] = Number(ref reader); hasY = true; }
+            else if (Is(ref reader, "class"u8)) { reader.Read(); (batch.Classes ??= new string?[batch.X.Length])[i] = Text(ref reader); }
+            else if (Is(ref reader, "id"u8)) { reader.Read(); (batch.Ids ??= new string?[batch.X.Length])[i] = Text(ref reader); }
             else { reader.Read(); reader.Skip(); }
         }
         if (!hasX || !hasY)
@@ -88,12 +88,50 @@ internal static class BatchRequestReader
         return true;
     }
 
-    private static bool Is(ref Utf8JsonReader reader, string name)
+    private static bool Is(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
     {
         if (reader.ValueTextEquals(name)) return true;
-        // Case-insensitive fallback for clients that send "X" or "Points".
-        return reader.ValueSpan.Length == name.Length && !reader.ValueIsEscaped &&
-               Encoding.ASCII.GetString(reader.ValueSpan).Equals(name, StringComparison.OrdinalIgnoreCase);
+        // Case-insensitive fallback for clients that send "X" or "Points" (ASCII names only, no allocation).
+        return !reader.ValueIsEscaped && Ascii.EqualsIgnoreCase(reader.ValueSpan, name);
+    }
+
+    private static readonly double[] PowersOf10 =
+        [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+    /// <summary>
+    /// A JSON number as a double. Plain decimals of up to 15 significant digits (every coordinate a client sends) take
+    /// Clinger's fast path: the digits as an exact integer divided by an exact power of ten is one correctly rounded
+    /// IEEE division, so the result is bit-identical to the full parser's; anything else goes to <c>GetDouble</c>.
+    /// </summary>
+    internal static double Number(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Number && !reader.HasValueSequence)
+        {
+            var s = reader.ValueSpan;
+            var i = 0;
+            var negative = s.Length > 0 && s[0] == '-';
+            if (negative) i++;
+            long mantissa = 0;
+            int digits = 0, fraction = -1;
+            for (; i < s.Length; i++)
+            {
+                var c = s[i];
+                if ((uint)(c - '0') <= 9)
+                {
+                    mantissa = mantissa * 10 + (c - '0');
+                    if (mantissa != 0) digits++;
+                    if (fraction >= 0) fraction++;
+                }
+                else if (c == '.' && fraction < 0) fraction = 0;
+                else { digits = int.MaxValue; break; } // exponent or anything unusual
+            }
+            if (digits <= 15 && fraction <= 22)
+            {
+                var v = fraction > 0 ? mantissa / PowersOf10[fraction] : mantissa;
+                return negative ? -v : v;
+            }
+        }
+        return reader.GetDouble();
     }
 
     private static string? Text(ref Utf8JsonReader reader) =>

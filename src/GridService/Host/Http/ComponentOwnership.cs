@@ -23,7 +23,8 @@ public static class ComponentOwnership
     {
         var code = ComponentCode.Parse(component);
         if (!code.IsOk) return Problems.From(Failure.BadRequest(code.Failure.Code, code.Failure.Message));
-        var census = http.RequestServices.GetRequiredService<CensusService>();
+        if (http.RequestServices.GetService<CensusService>() is not { } census)
+            return Problems.From(Failure.NotFound("census_unavailable", "This store has no component census."));
         // Microsoft.Data.Sqlite completes its async calls synchronously; this keeps the ownership hot path synchronous.
         var k = census.Store.GetComponentAsync(code.Value, http.RequestAborted).GetAwaiter().GetResult();
         if (k is null) return Problems.From(Failure.NotFound("component_not_found", $"There is no component {code.Value} in the census."));

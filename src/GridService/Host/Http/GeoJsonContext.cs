@@ -5,7 +5,7 @@ using Geo.GridService.Ownership;
 namespace Geo.GridService.Host.Http;
 
 /// <summary>Source-generated serializers for the hot ownership path.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict)] // = the host's runtime options, so the fast path is used
 [JsonSerializable(typeof(OwnershipAnswer))]
 [JsonSerializable(typeof(Problems.ProblemBody))]
 [JsonSerializable(typeof(OwnershipApi.BatchRequest))]

@@ -3,7 +3,8 @@ namespace Geo.GridService.Host.Http;
 /// <summary>Service configuration (section <c>Geo</c> of appsettings.json, or environment variables GEO__*).</summary>
 public sealed class GeoOptions
 {
-    /// <summary>Path of the embedded GeoPackage store; created when missing.</summary>
+    /// <summary>The store: a GeoPackage path (created when missing) or a PostgreSQL URI / connection string (see
+    /// <c>Geo.Storage.StoreSpec</c>). Secret when it holds a password: never log it.</summary>
     public string Store { get; set; } = "data/geo.gpkg";
 
     /// <summary>The county whose grid codes this instance accepts (汝州市 410482).</summary>
@@ -33,6 +34,21 @@ public sealed class GeoOptions
 
     /// <summary>How often the store's revision is polled to pick up other instances' writes, in milliseconds.</summary>
     public int RefreshIntervalMs { get; set; } = 1000;
+
+    /// <summary>Apply pending PostGIS schema migrations at start (default); false = refuse to start on an old schema
+    /// and leave migrating to <c>geo store migrate</c>.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>Requests per second one client without a key (one remote address) may make; bursts up to twice that.
+    /// 0 = no limit. A map view loads a few dozen tiles at once; the default leaves room for that.</summary>
+    public int AnonymousRequestsPerSecond { get; set; } = 500;
+
+    /// <summary>Requests per second one API key may make (the dispatch system is one key); 0 = no limit.</summary>
+    public int KeyRequestsPerSecond { get; set; } = 50_000;
+
+    /// <summary>Failed key checks (401) one remote address may cause per minute before its keyed requests get 429
+    /// (SECURITY.md Z5); 0 = no limit.</summary>
+    public int AuthFailuresPerMinute { get; set; } = 20;
 
     /// <summary>Directory of sample data to load into an empty store at start (the README's run command); empty = none.</summary>
     public string? LoadSamples { get; set; }

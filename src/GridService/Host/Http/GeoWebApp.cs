@@ -43,12 +43,15 @@ public static class GeoWebApp
         var registry = new ApiKeyRegistry();
         registry.SetBootstrap(string.IsNullOrEmpty(options.BootstrapAdminKey) ? Environment.GetEnvironmentVariable("GEO_ADMIN_KEY") : options.BootstrapAdminKey);
         services.AddSingleton(registry);
+        services.AddGeoRateLimits(options, registry);
+        services.AddSingleton<Application.Features.IFeatureCollectionSource, Application.Features.GridFeatureSource>();
         services.AddHostedService<StoreWatcher>();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         Policies.Configure(services.AddAuthorizationBuilder(), options.AnonymousRead);
 
+        services.AddExceptionHandler<StoreUnavailableHandler>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             ctx.ProblemDetails.Extensions["traceId"] = ctx.HttpContext.TraceIdentifier;
@@ -73,8 +76,15 @@ public static class GeoWebApp
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = static e => e is BadHttpRequestException b ? b.StatusCode : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = static e => e switch
+            {
+                BadHttpRequestException b => b.StatusCode,
+                StoreUnavailableException => StatusCodes.Status503ServiceUnavailable, // a read met a database that is down: retry
+                _ => StatusCodes.Status500InternalServerError,
+            },
         });
+        app.UseGeoRateLimits();
+        app.UseMiddleware<OwnershipFastPath>(); // plain 200 ownership answers skip the rest of the pipeline
         app.UseStatusCodePages();
         // Static pages and the API reference never serve /api paths: keep their file-system probes off the hot path.
         app.UseWhen(static ctx => !ctx.Request.Path.StartsWithSegments("/api"), web =>
@@ -89,14 +99,16 @@ public static class GeoWebApp
             });
         });
         app.UseAuthentication();
+        app.UseAuthFailureGuard();
         app.UseAuthorization();
 
-        app.MapOpenApi().AllowAnonymous();
+        app.MapOpenApi("/openapi/v1.json").AllowAnonymous(); // the one document; no {documentName} route to probe
         app.MapGet("/health", Health).AllowAnonymous().WithTags("Service").WithName("Health");
         app.MapOwnershipApi();
         app.MapGridsApi();
         app.MapDirectoryApi();
         app.MapCensusApi();
+        app.MapOgcFeaturesApi();
         return app;
     }
 
@@ -139,29 +151,68 @@ public static class GeoWebApp
     }
 }
 
-/// <summary>Picks up writes made by other processes: polls the store's revision and refreshes the ownership snapshot
-/// and the key registry when it moved.</summary>
+/// <summary>
+/// Picks up writes made by other processes (another service instance on the same database, a CLI import): follows the
+/// store's change feed (<see cref="IStoreChanges"/>: LISTEN/NOTIFY on PostGIS, within milliseconds; revision polling
+/// every <see cref="GeoOptions.RefreshIntervalMs"/> on the GeoPackage) and refreshes the ownership snapshot and the key
+/// registry when the revision moved. While the store is unreachable the current snapshot keeps answering; the refresh
+/// is retried until it succeeds.
+/// </summary>
 internal sealed class StoreWatcher(IGridStore store, OwnershipService ownership, ApiKeyRegistry registry, IOptions<GeoOptions> options,
     ILogger<StoreWatcher> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(100, options.Value.RefreshIntervalMs)));
-        long seen = -1;
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var interval = TimeSpan.FromMilliseconds(Math.Max(100, options.Value.RefreshIntervalMs));
+        var feed = store as IStoreChanges ?? new PollingChanges(store);
+        var watch = new StoreWatchOptions(interval, (message, e) => log.LogWarning(e, "{Message}", message));
+        long seen = ownership.IsLoaded ? ownership.Snapshot.Revision : -1;
+        try
         {
-            try
+            await foreach (var revision in feed.WatchAsync(watch, stoppingToken))
             {
-                var revision = await store.GetRevisionAsync(stoppingToken);
                 if (revision == seen) continue;
-                await ownership.RefreshAsync(ct: stoppingToken);
-                await registry.ReloadAsync(store, stoppingToken);
-                seen = revision;
+                while (true)
+                {
+                    try
+                    {
+                        await ownership.RefreshAsync(ct: stoppingToken);
+                        await registry.ReloadAsync(store, stoppingToken);
+                        seen = revision;
+                        break;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        log.LogWarning(e, "Refreshing from the store failed; will retry");
+                        await Task.Delay(interval, stoppingToken);
+                    }
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
+        }
+    }
+
+    /// <summary>The change feed of a store that has none of its own: its revision, polled.</summary>
+    private sealed class PollingChanges(IGridStore store) : IStoreChanges
+    {
+        public async IAsyncEnumerable<long> WatchAsync(StoreWatchOptions watch,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+        {
+            using var timer = new PeriodicTimer(watch.PollInterval);
+            do
             {
-                log.LogWarning(e, "Refreshing from the store failed; will retry");
-            }
+                long revision;
+                try { revision = await store.GetRevisionAsync(ct); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    watch.OnProblem?.Invoke("Reading the store revision failed; retrying.", e);
+                    continue;
+                }
+                yield return revision;
+            } while (await timer.WaitForNextTickAsync(ct));
         }
     }
 }

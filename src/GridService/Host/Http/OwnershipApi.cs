@@ -93,7 +93,21 @@ public static class OwnershipApi
         var read = BatchRequestReader.Read(body.GetBuffer().AsSpan(0, (int)body.Length), options.Value.MaxBatchPoints);
         if (!read.IsOk) return Problems.From(read.Failures);
         var response = Answer(read.Value, service.Snapshot);
-        return response.IsOk ? TypedResults.Ok(response.Value) : Problems.From(response.Failures);
+        if (!response.IsOk) return Problems.From(response.Failures);
+        return new BatchJsonResult(response.Value);
+    }
+
+    /// <summary>Writes the batch answer straight into the response pipe with <see cref="BatchResponseWriter"/>.</summary>
+    private sealed class BatchJsonResult(BatchResponse response) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.StatusCode = StatusCodes.Status200OK;
+            http.Response.ContentType = "application/json; charset=utf-8";
+            await using (var w = new System.Text.Json.Utf8JsonWriter(http.Response.BodyWriter, BatchResponseWriter.Options))
+                BatchResponseWriter.Write(w, response);
+            await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+        }
     }
 
     internal static Result<BatchResponse> Answer(BatchRequestReader.Batch batch, OwnershipSnapshot snapshot)

@@ -21,6 +21,7 @@ public static class Problems
         FailureKind.Conflict => StatusCodes.Status409Conflict,
         FailureKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         FailureKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        FailureKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status500InternalServerError,
     };
 

@@ -18,6 +18,8 @@ public enum FailureKind
     TooLarge,
     /// <summary>The store or a native library is temporarily unavailable. HTTP 503, exit 7.</summary>
     Unavailable,
+    /// <summary>The caller exceeded a rate limit; retry later. HTTP 429, exit 8.</summary>
+    TooManyRequests,
 }
 
 /// <summary>
@@ -53,4 +55,7 @@ public sealed record Failure(
 
     public static Failure TooLarge(string code, string message, string? location = null) =>
         new(code, message, FailureKind.TooLarge, location);
+
+    public static Failure Unavailable(string code, string message, string? location = null) =>
+        new(code, message, FailureKind.Unavailable, location);
 }

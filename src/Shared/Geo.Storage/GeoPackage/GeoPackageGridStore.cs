@@ -20,7 +20,7 @@ namespace Geo.Storage.GeoPackage;
 /// <para>Geometries: a Polygon is stored as a one-part MultiPolygon (the column type, as the spec requires) and comes
 /// back as a Polygon; timestamps are kept to the millisecond (GeoPackage DATETIME).</para>
 /// </summary>
-public sealed class GeoPackageGridStore : IGridStore
+public sealed partial class GeoPackageGridStore : IGridStore, IStoreChanges, IStoreRestore
 {
     private const int SqliteConstraint = 19;
     private const int SqliteConstraintForeignKey = 787;

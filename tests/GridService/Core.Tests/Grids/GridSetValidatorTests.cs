@@ -369,9 +369,11 @@ public sealed class GridSetValidatorTests
         Assert.All(result.Failures, static f => Assert.Equal(FailureKind.Invalid, f.Kind));
     }
 
+    // A city-scale set (10,000 unit grids) passes the whole check; how long it takes is a benchmark's business,
+    // not a unit test's (a timed assertion fails on a busy machine).
     [Fact]
     [Trait("Category", "Slow")]
-    public void TenThousandGridsAreCheckedQuickly()
+    public void Ten_thousand_grids_that_tile_without_gaps_are_accepted()
     {
         const int n = 100;
         var candidates = new GridCandidate[n * n];
@@ -379,13 +381,10 @@ public sealed class GridSetValidatorTests
             candidates[i] = Candidate(i, $"410482001{i / n + 1:000}{i % n + 1:000}",
                 Cell(W + i % n * 0.001, S + i / n * 0.001, 0.001, 0.001));
 
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         var result = GridSetValidator.Validate(candidates, s_options);
-        watch.Stop();
 
         Assert.True(result.IsOk, string.Join("; ", result.Failures.Take(3)));
         Assert.Equal(n * n, result.Value.Count);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
     }
 
     // ---- helpers ----

@@ -68,7 +68,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         try { Directory.Delete(Dir, true); } catch (IOException) { }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
