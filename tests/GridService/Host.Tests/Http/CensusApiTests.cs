@@ -39,14 +39,14 @@ public class CensusApiTests(ServiceFixture service) : IClassFixture<ServiceFixtu
         using var c = service.Client("gis");
         var csv = """
             code,class,name,x,y,status,maintainer,data_source
-            4104820101000101,0101,ok,112.845,34.167,完好,SZ,实测
-            41048201010001,0101,bad code,112.845,34.167,完好,SZ,实测
-            4104820101000103,0118,mismatch,112.845,34.167,完好,SZ,实测
-            4104820101000101,0101,duplicate,112.845,34.167,完好,SZ,实测
-            4104820101000105,0101,far away,113.5,34.5,完好,SZ,实测
-            4104820101000106,0101,nan,NaN,34.167,完好,SZ,实测
-            4104820101000107,0101,dept,112.845,34.167,完好,NOPE,实测
-            4104820101000108,0101,status,112.845,34.167,坏了,SZ,实测
+            4104820108000101,0108,ok,112.845,34.167,完好,SZ,实测
+            41048201080001,0108,bad code,112.845,34.167,完好,SZ,实测
+            4104820108000103,0118,mismatch,112.845,34.167,完好,SZ,实测
+            4104820108000101,0108,duplicate,112.845,34.167,完好,SZ,实测
+            4104820108000105,0108,far away,113.5,34.5,完好,SZ,实测
+            4104820108000106,0108,nan,NaN,34.167,完好,SZ,实测
+            4104820108000107,0108,dept,112.845,34.167,完好,NOPE,实测
+            4104820108000108,0108,status,112.845,34.167,坏了,SZ,实测
             """;
         var r = await c.PostAsync("/api/v1/components/import?crs=EPSG:4490&dryRun=true", Csv(csv));
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
@@ -74,8 +74,8 @@ public class CensusApiTests(ServiceFixture service) : IClassFixture<ServiceFixtu
     {
         var before = await CountInBox();
         var sb = new StringBuilder("code,x,y\n");
-        for (var i = 1; i <= 2000; i++) sb.Append($"4104820102{i:D6},{112.83 + i * 0.00001:F6},34.16\n");
-        sb.Append("4104820102009999,200,34.16\n");
+        for (var i = 1; i <= 2000; i++) sb.Append($"4104820109{i:D6},{112.83 + i * 0.00001:F6},34.16\n");
+        sb.Append("4104820109009999,200,34.16\n");
         using var c = service.Client("gis");
         var r = await c.PostAsync("/api/v1/components/import?crs=EPSG:4490", Csv(sb.ToString()));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, r.StatusCode);
@@ -85,7 +85,7 @@ public class CensusApiTests(ServiceFixture service) : IClassFixture<ServiceFixtu
         Assert.Contains("row 2001", body);
         Assert.Equal(before, await CountInBox());
         using var anon = service.Client();
-        Assert.Equal(HttpStatusCode.NotFound, (await anon.GetAsync("/api/v1/components/4104820102000001")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anon.GetAsync("/api/v1/components/4104820109000001")).StatusCode);
     }
 
     [Fact]
@@ -93,13 +93,13 @@ public class CensusApiTests(ServiceFixture service) : IClassFixture<ServiceFixtu
     {
         using var c = service.Client("gis");
         var r = await c.PostAsync("/api/v1/components/import?crs=EPSG:4490&keepValid=true",
-            Csv("code,x,y,status\n4104820103000001,112.846,34.168,破损\n4104820103000002,0,0,完好\n4104820103000003,112.847,34.169,完好\n"));
+            Csv("code,x,y,status\n4104820110000001,112.846,34.168,破损\n4104820110000002,0,0,完好\n4104820110000003,112.847,34.169,完好\n"));
         Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         var report = await r.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(2, report.GetProperty("stored").GetInt32());
         Assert.Equal(1, report.GetProperty("rejected").GetInt32());
         using var anon = service.Client();
-        var one = await anon.GetFromJsonAsync<JsonElement>("/api/v1/components/4104820103000001");
+        var one = await anon.GetFromJsonAsync<JsonElement>("/api/v1/components/4104820110000001");
         Assert.Equal("破损", one.GetProperty("status").GetString());
         Assert.Equal("Point", one.GetProperty("geometry").GetProperty("type").GetString());
         Assert.Single(one.GetProperty("grids").EnumerateArray());
@@ -140,10 +140,10 @@ public class CensusApiTests(ServiceFixture service) : IClassFixture<ServiceFixtu
     public async Task Concurrent_edits_the_second_with_a_stale_version_gets_409_and_the_audit_trail_records_who()
     {
         using var gis = service.Client("gis");
-        var created = await gis.PostAsJsonAsync("/api/v1/components", new { @class = "0105", x = 112.8455, y = 34.1675, maintainer = "GD" });
+        var created = await gis.PostAsJsonAsync("/api/v1/components", new { @class = "0111", x = 112.8455, y = 34.1675, maintainer = "GD" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var code = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString()!;
-        Assert.Equal("4104820105000001", code); // the next free serial of 0105
+        Assert.Equal("4104820111000001", code); // the next free serial of 0111 (a class the samples do not use)
         var etag = created.Headers.ETag!.Tag;
         Assert.Equal("\"1\"", etag);
 
@@ -213,21 +213,21 @@ public class CensusApiTests(ServiceFixture service) : IClassFixture<ServiceFixtu
     {
         using var gis = service.Client("gis");
         var r = await gis.PostAsync("/api/v1/components/import?crs=EPSG:4490",
-            Csv("code,x,y,maintainer\n4104820107000001,112.8452,34.1672,LT\n4104820107000002,112.8452,34.1672,\n"));
+            Csv("code,x,y,maintainer\n4104820112000001,112.8452,34.1672,LT\n4104820112000002,112.8452,34.1672,\n"));
         Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         using var anon = service.Client();
-        var byMaintainer = await anon.GetFromJsonAsync<JsonElement>("/api/v1/ownership?component=4104820107000001");
+        var byMaintainer = await anon.GetFromJsonAsync<JsonElement>("/api/v1/ownership?component=4104820112000001");
         Assert.Equal("component_maintainer", byMaintainer.GetProperty("decidedBy").GetString());
         Assert.Equal("LT", byMaintainer.GetProperty("answer").GetProperty("department").GetProperty("code").GetString());
-        Assert.Equal("4104820107000001", byMaintainer.GetProperty("component").GetString());
+        Assert.Equal("4104820112000001", byMaintainer.GetProperty("component").GetString());
 
-        var plain = await anon.GetFromJsonAsync<JsonElement>("/api/v1/ownership?x=112.8452&y=34.1672&crs=EPSG:4490&class=C0107");
-        var byMatrix = await anon.GetFromJsonAsync<JsonElement>("/api/v1/ownership?component=4104820107000002");
+        var plain = await anon.GetFromJsonAsync<JsonElement>("/api/v1/ownership?x=112.8452&y=34.1672&crs=EPSG:4490&class=C0112");
+        var byMatrix = await anon.GetFromJsonAsync<JsonElement>("/api/v1/ownership?component=4104820112000002");
         Assert.Equal("matrix", byMatrix.GetProperty("decidedBy").GetString());
         Assert.Equal(plain.GetProperty("department").GetProperty("code").GetString(),
             byMatrix.GetProperty("answer").GetProperty("department").GetProperty("code").GetString());
         Assert.Equal(plain.GetProperty("grid").GetProperty("code").GetString(), byMaintainer.GetProperty("answer").GetProperty("grid").GetProperty("code").GetString());
-        Assert.Equal(HttpStatusCode.NotFound, (await anon.GetAsync("/api/v1/ownership?component=4104820107000099")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anon.GetAsync("/api/v1/ownership?component=4104820112000099")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await anon.GetAsync("/api/v1/ownership?component=12345")).StatusCode);
     }
 
