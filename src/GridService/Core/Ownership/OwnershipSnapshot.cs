@@ -147,6 +147,9 @@ public sealed class OwnershipSnapshot
         return new VersionView(index, matrix, refs);
     }
 
+    /// <summary>A department of the snapshot by code, or null.</summary>
+    public DepartmentRef? Department(string code) => _departmentRefs.GetValueOrDefault(code);
+
     /// <summary>The grid nearest to a point outside every grid (in 404 answers).</summary>
     public sealed record NearestGrid(string Code, string Name);
 

@@ -48,4 +48,20 @@ public static class SampleLoader
         }
         return true;
     }
+
+    /// <summary>
+    /// Loads the sample census (components.csv) into a store with no components, through the same import as
+    /// <c>./geo components import</c> (all or nothing). False when there is nothing to load or the census is not empty.
+    /// </summary>
+    public static async Task<Result<bool>> LoadCensusIfEmptyAsync(Census.CensusService census, string dir, CancellationToken ct = default)
+    {
+        var path = Path.Combine(dir, "components.csv");
+        if (!File.Exists(path) || await census.Store.CountAsync(ct) > 0) return false;
+        var seeded = await Census.TaxonomyFile.EnsureSeededAsync(census.Store, ct);
+        if (!seeded.IsOk) return Result<bool>.Fail(seeded.Failures);
+        await using var stream = File.OpenRead(path);
+        var report = await new Census.CensusImport(census).ImportCsvAsync(stream,
+            new Census.CensusImportOptions(Geo.Spatial.Crs.CrsId.Cgcs2000, Actor: new GridService.Census.AuditActor("samples"), Source: "data-samples"), null, ct);
+        return report.IsOk ? true : Result<bool>.Fail(report.Failures);
+    }
 }

@@ -57,6 +57,8 @@ public static class GeoCli
         root.Subcommands.Add(MatrixCommand());
         root.Subcommands.Add(OwnershipCommand());
         root.Subcommands.Add(Keys());
+        root.Subcommands.Add(CensusCli.Components(StoreOption, CountyOption));
+        root.Subcommands.Add(CensusCli.Classes(StoreOption, CountyOption));
         root.Subcommands.Add(StoreCommands.Create());
         root.Subcommands.Add(ChangesCommand.Build());
         root.Subcommands.Add(SurveysCli.Surveys(StoreOption));
@@ -134,6 +136,7 @@ public static class GeoCli
             var r = await SampleLoader.LoadIfEmptyAsync(store, ownership, pr.GetValue(dir)!, county.Value, ct);
             if (!r.IsOk) return CliOutput.Fail(r.Failures);
             Console.WriteLine(r.Value ? "loaded" : "the store already holds grids; nothing loaded");
+            if (!await CensusCli.LoadSampleCensusAsync(store, county.Value, pr.GetValue(dir)!, ct)) return 3;
             return 0;
         });
         return new Command("samples", "Sample data") { generate, load };

@@ -39,6 +39,7 @@ public static class GeoWebApp
         services.AddSingleton(store);
         services.AddSingleton(new OwnershipService(store, options.BoundaryToleranceMetres));
         services.AddSingleton(new GridImport(store, county.Value, new GridValidationOptions(county.Value)));
+        CensusApi.AddCensus(services, store, county.Value);
         var registry = new ApiKeyRegistry();
         registry.SetBootstrap(string.IsNullOrEmpty(options.BootstrapAdminKey) ? Environment.GetEnvironmentVariable("GEO_ADMIN_KEY") : options.BootstrapAdminKey);
         services.AddSingleton(registry);
@@ -107,6 +108,7 @@ public static class GeoWebApp
         app.MapOwnershipApi();
         app.MapGridsApi();
         app.MapDirectoryApi();
+        app.MapCensusApi();
         app.MapOgcFeaturesApi();
         app.MapSurveysApi();
         app.MapTilesApi();
@@ -126,6 +128,7 @@ public static class GeoWebApp
                 throw new InvalidOperationException("Loading the samples failed: " + string.Join("; ", loaded.Failures));
         }
         await ownership.RefreshAsync(force: true, ct);
+        await CensusApi.PrepareAsync(app, ct);
         await app.Services.GetRequiredService<ApiKeyRegistry>().ReloadAsync(store, ct);
         await SurveyServices.PrepareAsync(app.Services, options, ct);
     }

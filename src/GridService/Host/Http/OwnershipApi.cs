@@ -38,8 +38,9 @@ public static class OwnershipApi
             .WithMetadata(new RequestSizeLimitMetadata(opts.MaxBatchBytes));
     }
 
-    public static IResult Get(string? x, string? y, string? crs, string? @class, string? at, OwnershipService service)
+    public static IResult Get(string? x, string? y, string? crs, string? @class, string? at, string? component, OwnershipService service, HttpContext http)
     {
+        if (component is not null) return ComponentOwnership.Answer(component, at, service, http);
         var query = ParseQuery(x, y, crs, @class, at);
         if (!query.IsOk) return Problems.From(query.Failures);
         var answer = service.Snapshot.Answer(query.Value);

@@ -70,8 +70,9 @@ internal static class OwnershipQueryString
     public readonly record struct Parameters(string? X, string? Y, string? Crs, string? Class, string? At);
 
     /// <summary>
-    /// Reads x, y, crs, class and at (names case-insensitive, as model binding reads them; other names ignored;
-    /// values percent- and plus-decoded). False when a parameter repeats: the routed endpoint decides what that means.
+    /// Reads x, y, crs, class and at (names case-insensitive, as model binding reads them; values percent- and
+    /// plus-decoded). False when a parameter repeats or any other parameter is present (such as <c>component</c>):
+    /// the routed endpoint decides what those mean.
     /// </summary>
     public static bool TryRead(string? queryString, out Parameters parameters)
     {
@@ -89,7 +90,7 @@ internal static class OwnershipQueryString
             var name = eq < 0 ? pair : pair[..eq];
             var raw = eq < 0 ? [] : pair[(eq + 1)..];
             ref var slot = ref Slot(name, ref x, ref y, ref crs, ref cls, ref at, out var known);
-            if (!known) continue;
+            if (!known) return false; // e.g. component=: the routed endpoint decides what other parameters mean
             if (slot is not null) return false;
             slot = Decode(raw);
         }

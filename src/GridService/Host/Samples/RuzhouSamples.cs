@@ -275,6 +275,8 @@ public static class RuzhouSamples
         File.WriteAllText(rulePath, sb.ToString(), new UTF8Encoding(false));
         written.Add(rulePath);
 
+        written.Add(RuzhouCensusSamples.Write(dir, grids, seed));
+
         var readme = Path.Combine(dir, "README.md");
         File.WriteAllText(readme, string.Create(CultureInfo.InvariantCulture, $"""
             # Ruzhou sample data (SYNTHETIC)
@@ -288,6 +290,7 @@ public static class RuzhouSamples
             |---|---|
             | `grids.geojson` | {grids.Count} unit grids, EPSG:4490 (CGCS2000, x = longitude, y = latitude), 14-digit codes (county 6 + subdistrict 3 + community 3 + sequence 2). They tile a 5.85 km x 3.9 km area centred on {CentreLon} E, {CentreLat} N without gaps or overlaps. |
             | `departments.csv` | {Departments().Count} departments (code, name, contact, phone). |
+            | `components.csv` | the component census (部件普查): lamps, manhole covers, rain grates, bins, street trees along a synthetic street pattern (points), median fences (lines), green areas (polygons); 16-digit codes (county 6 + class 4 + serial 6); geometry as WKT in EPSG:4490 (x = longitude). Loaded by `./geo samples load` with `./geo components import` semantics. |
             | `responsibility.csv` | the matrix: `grid` and `class` are `*` for "every grid" / "default"; classes are `C` + component code or `E` + event code. The most specific rule wins: minor@grid > minor@all > major@grid > major@all > default@grid > default@all. |
             """), new UTF8Encoding(false));
         written.Add(readme);

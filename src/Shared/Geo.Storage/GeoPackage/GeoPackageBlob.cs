@@ -132,6 +132,10 @@ internal static class GeoPackageBlob
             return new Envelope(minX, maxX, minY, maxY);
         }
 
+        // A point without a header envelope (the usual form, and what the census writes): read x and y from the WKB.
+        if (envelopeKind == 0 && ComponentBlob.TryReadPoint(blob, out var px, out var py))
+            return double.IsNaN(px) ? null : new Envelope(px, px, py, py);
+
         var geometry = new GeoPackageGeoReader().Read(blob.ToArray());
         return geometry.IsEmpty ? null : geometry.EnvelopeInternal;
     }

@@ -47,6 +47,56 @@ public sealed class GeoCliTests : IDisposable
     }
 
     [Fact]
+    public void Samples_generate_writes_a_reproducible_census_of_at_least_20000_components()
+    {
+        Assert.Equal(0, Geo("samples", "generate", "--out", Samples).Exit);
+        var first = File.ReadAllBytes(Path.Combine(Samples, "components.csv"));
+        Assert.Equal(0, Geo("samples", "generate", "--out", Samples).Exit);
+        Assert.Equal(first, File.ReadAllBytes(Path.Combine(Samples, "components.csv")));
+        var lines = File.ReadAllLines(Path.Combine(Samples, "components.csv"));
+        Assert.True(lines.Length > 20_000);
+        var classes = lines.Skip(1).Select(l => l.Split(',')[1]).Distinct().ToArray();
+        Assert.Contains("0118", classes);    // lamps (points)
+        Assert.Contains("0211", classes);    // fences (lines)
+        Assert.Contains("0405", classes);    // green areas (polygons)
+        Assert.True(classes.Length >= 10);
+    }
+
+    [Fact]
+    public void Components_verbs_on_the_sample_census()
+    {
+        Loaded();
+        var stats = Geo("components", "stats", "--store", Store, "--format", "csv");
+        Assert.True(stats.Exit == 0, stats.Err);
+        Assert.StartsWith("grid_code,class_code,class_name,status,count", stats.Out);
+        var total = stats.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')).Where(f => f[1] == "0118").Sum(f => long.Parse(f[4]));
+        Assert.True(total > 5000);
+
+        var p = RuzhouSamples.Grids()[5].Geometry.InteriorPoint.Coordinate;
+        var near = Geo("components", "nearest", "--store", Store, "--x", p.X.ToString("R"), "--y", p.Y.ToString("R"), "--crs", "EPSG:4490", "--class", "0118", "--n", "3");
+        Assert.True(near.Exit == 0, near.Err);
+        var items = JsonDocument.Parse(near.Out).RootElement.EnumerateArray().ToArray();
+        Assert.Equal(3, items.Length);
+        Assert.True(items[0].GetProperty("distanceMetres").GetDouble() <= items[2].GetProperty("distanceMetres").GetDouble());
+
+        var list = Geo("components", "list", "--store", Store, "--class", "0405", "--limit", "5");
+        Assert.True(list.Exit == 0, list.Err);
+        Assert.Equal(5, list.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("--after", list.Err);
+
+        var bad = Path.Combine(_dir, "bad.csv");
+        File.WriteAllText(bad, "code,x,y\n4104820101999001,112.845,34.167\n4104820101999002,1,1\n");
+        var import = Geo("components", "import", bad, "--store", Store, "--crs", "EPSG:4490");
+        Assert.Equal(3, import.Exit);
+        Assert.Contains("outside_city", import.Err);
+        Assert.Equal(4, Geo("components", "show", "4104820101999001", "--store", Store).Exit); // all or nothing: not stored
+
+        var add = Geo("classes", "add", "--store", Store, "--code", "2101", "--major-name", "扩展部件", "--name", "防蚊闸");
+        Assert.True(add.Exit == 0, add.Err);
+        Assert.Contains("C2101", Geo("classes", "list", "--store", Store).Out);
+    }
+
+    [Fact]
     public void Ownership_of_one_point_prints_the_answer_as_json()
     {
         Loaded();

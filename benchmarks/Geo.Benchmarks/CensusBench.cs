@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Geo.GridService.Census;
+using Geo.GridService.Codes;
+using Geo.GridService.Host.Application;
+using Geo.GridService.Host.Census;
+using Geo.GridService.Host.Samples;
+using Geo.Storage.GeoPackage;
+using NetTopologySuite.Geometries;
+
+namespace Geo.Benchmarks;
+
+/// <summary>
+/// Timed census benchmark (issue #3), one run end to end on real files:
+/// 1. import N point rows from a CSV (EPSG:4490) into a GeoPackage holding the sample grids: parse (Sep), validate
+///    (code, class, departments, grid from geometry), write (one transaction, prepared statements, R*Tree triggers);
+/// 2. build the in-memory <see cref="CensusIndex"/> from the store;
+/// 3. per-query latencies of nearest-5-of-a-class and 300 m bbox pages (limit 100) on the index, and the same bbox
+///    pages through SQLite's R*Tree (<see cref="ICensusStore.QueryAsync"/>) as the peer.
+/// Run: <c>dotnet run -c Release -- census 500000</c>.
+/// </summary>
+public static class CensusBench
+{
+    public static async Task<int> RunAsync(int rows)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "geo-census-bench-" + Environment.ProcessId);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var samples = Path.Combine(dir, "samples");
+            RuzhouSamples.Write(samples);
+            var gpkg = Path.Combine(dir, "census.gpkg");
+            var county = CountyCode.Parse("410482").Value;
+            await using var grids = await GeoPackageGridStore.OpenAsync(gpkg);
+            await using var store = await GeoPackageCensusStore.OpenAsync(gpkg);
+            var ownership = new OwnershipService(grids);
+            var loaded = await SampleLoader.LoadAsync(grids, ownership, samples, county);
+            if (!loaded.IsOk) throw new InvalidOperationException(string.Join("; ", loaded.Failures));
+            await TaxonomyFile.EnsureSeededAsync(store);
+            var service = new CensusService(store, grids, ownership, county);
+            var snapshot = await ownership.RefreshAsync(true);
+            var index = snapshot.Index(snapshot.Current!.Number);
+            var classes = (await store.ListClassesAsync()).Where(c => c.Code.Tree == ClassTree.Component).Select(c => c.Code.Digits).ToArray();
+
+            // A CSV of points inside the grids, codes spread over every component class.
+            var csv = Path.Combine(dir, "points.csv");
+            var env = new Envelope();
+            foreach (var g in index.Grids) env.ExpandToInclude(g.Geometry.EnvelopeInternal);
+            var rnd = new Random(7);
+            var serial = new int[classes.Length];
+            await using (var w = new StreamWriter(csv, false, new UTF8Encoding(false), 1 << 16))
+            {
+                w.WriteLine("code,name,x,y,status,maintainer,data_source");
+                string[] statuses = ["完好", "完好", "完好", "破损", "丢失", "占用"];
+                for (var i = 0; i < rows;)
+                {
+                    // Rounded as written (7 decimals), so a point on the city's edge is checked where it will be read.
+                    var x = Math.Round(env.MinX + rnd.NextDouble() * env.Width, 7);
+                    var y = Math.Round(env.MinY + rnd.NextDouble() * env.Height, 7);
+                    if (!index.Locate(x, y).Found) continue;
+                    var k = i % classes.Length;
+                    w.Write("410482"); w.Write(classes[k]); w.Write((++serial[k]).ToString("D6", CultureInfo.InvariantCulture));
+                    w.Write(",部件,");
+                    w.Write(x.ToString("F7", CultureInfo.InvariantCulture)); w.Write(',');
+                    w.Write(y.ToString("F7", CultureInfo.InvariantCulture)); w.Write(',');
+                    w.Write(statuses[i % statuses.Length]); w.WriteLine(",SZ,实测");
+                    i++;
+                }
+            }
+            Console.WriteLine($"csv: {rows:N0} rows, {new FileInfo(csv).Length / 1e6:F1} MB");
+
+            GC.Collect();
+            var allocated0 = GC.GetTotalAllocatedBytes(true);
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            CensusImportReport report;
+            await using (var s = new FileStream(csv, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+            {
+                var r = await new CensusImport(service).ImportCsvAsync(s, new CensusImportOptions(Geo.Spatial.Crs.CrsId.Cgcs2000));
+                if (!r.IsOk) throw new InvalidOperationException(string.Join("; ", r.Failures.Take(5)));
+                report = r.Value;
+            }
+            sw.Stop();
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+            var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+            Console.WriteLine($"import: {report.Stored:N0} stored in {sw.Elapsed.TotalSeconds:F2} s = {report.Stored / sw.Elapsed.TotalSeconds:N0} rows/s " +
+                              $"; CPU {cpu:F2} s = {report.Stored / cpu:N0} rows per CPU-second " +
+                              $"(allocated {(GC.GetTotalAllocatedBytes(true) - allocated0) / 1e6:N0} MB, peak working set {peak / 1e6:N0} MB, file {new FileInfo(gpkg).Length / 1e6:N0} MB)");
+
+            sw.Restart();
+            var census = await service.IndexAsync();
+            Console.WriteLine($"load average while measuring: {File.ReadAllText("/proc/loadavg").Trim()}");
+            Console.WriteLine($"index build: {census.Count:N0} components in {sw.Elapsed.TotalSeconds:F2} s");
+
+            const int queries = 20_000;
+            var lat0 = (env.MinY + env.MaxY) / 2;
+            var dLon = 300 / (111_320 * Math.Cos(lat0 * Math.PI / 180));
+            var dLat = 300 / 110_574.0;
+            var times = new double[queries];
+            var found = 0L;
+            for (var q = 0; q < queries; q++)
+            {
+                var x = env.MinX + rnd.NextDouble() * env.Width;
+                var y = env.MinY + rnd.NextDouble() * env.Height;
+                var cls = ClassCode.Create(ClassTree.Component, classes[q % classes.Length]);
+                var t0 = Stopwatch.GetTimestamp();
+                found += census.Nearest(x, y, 5, cls).Count;
+                times[q] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+            Report("nearest 5 of a class (in-memory index)", times, found);
+
+            for (var q = 0; q < queries; q++)
+            {
+                var x = env.MinX + rnd.NextDouble() * (env.Width - dLon);
+                var y = env.MinY + rnd.NextDouble() * (env.Height - dLat);
+                var t0 = Stopwatch.GetTimestamp();
+                found += census.InBox(new Envelope(x, x + dLon, y, y + dLat), 100).Codes.Count;
+                times[q] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+            Report("bbox 300 m page of 100 codes (in-memory index)", times, found);
+
+            var peer = new double[2000];
+            found = 0;
+            for (var q = 0; q < peer.Length; q++)
+            {
+                var x = env.MinX + rnd.NextDouble() * (env.Width - dLon);
+                var y = env.MinY + rnd.NextDouble() * (env.Height - dLat);
+                var t0 = Stopwatch.GetTimestamp();
+                found += (await store.QueryAsync(new ComponentQuery(Bbox: new Envelope(x, x + dLon, y, y + dLat), Limit: 100))).Items.Count;
+                peer[q] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+            Report("peer: bbox 300 m page of 100 full records (SQLite R*Tree, QueryAsync)", peer, found);
+
+            var full = new double[2000];
+            found = 0;
+            for (var q = 0; q < full.Length; q++)
+            {
+                var x = env.MinX + rnd.NextDouble() * (env.Width - dLon);
+                var y = env.MinY + rnd.NextDouble() * (env.Height - dLat);
+                var t0 = Stopwatch.GetTimestamp();
+                var page = census.InBox(new Envelope(x, x + dLon, y, y + dLat), 100);
+                found += (await store.GetComponentsAsync(page.Codes)).Count;
+                full[q] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            }
+            Report("bbox 300 m page of 100 full records (index + GetComponentsAsync)", full, found);
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    private static void Report(string what, double[] ms, long found)
+    {
+        var sorted = (double[])ms.Clone();
+        Array.Sort(sorted);
+        double P(double p) => sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+        Console.WriteLine($"{what}: n={ms.Length:N0} p50={P(0.50):F3} ms p99={P(0.99):F3} ms max={sorted[^1]:F3} ms (results {found:N0})");
+    }
+}

@@ -1,0 +1,140 @@
+using Microsoft.Data.Sqlite;
+
+namespace Geo.Storage.GeoPackage;
+
+/// <summary>
+/// Schema migration 3: the component census in the same GeoPackage file as the grids. <c>components</c> is a
+/// GeoPackage feature table (GEOMETRY: points, lines and polygons; EPSG:4490) with the standard R*Tree index and its
+/// triggers, so QGIS and GDAL open and edit it; <c>component_classes</c>, <c>component_audit</c> and
+/// <c>census_imports</c> are registered attribute tables. <c>component_grids</c> (grid code, component code) is an
+/// unregistered helper table (the grids a component touches), kept in step by the store.
+/// </summary>
+internal static class GeoPackageCensusSchema
+{
+    public const string ComponentsTable = "components";
+    public const string ClassesTable = "component_classes";
+    public const string AuditTable = "component_audit";
+    public const string ImportsTable = "census_imports";
+
+    public static void ApplyV3(SqliteConnection c, SqliteTransaction tx)
+    {
+        GeoPackageSchema.Execute(c, tx, """
+            CREATE TABLE component_classes (
+              fid INTEGER PRIMARY KEY AUTOINCREMENT,
+              tree TEXT NOT NULL CHECK (tree IN ('component', 'event')),
+              code TEXT NOT NULL CHECK (length(code) = 4),
+              major_name TEXT NOT NULL,
+              name TEXT NOT NULL,
+              extension INTEGER NOT NULL CHECK (extension IN (0, 1)),
+              source TEXT,
+              CONSTRAINT uk_component_classes UNIQUE (tree, code)
+            );
+            CREATE TABLE census_imports (
+              fid INTEGER PRIMARY KEY AUTOINCREMENT,
+              imported_at DATETIME NOT NULL,
+              actor TEXT NOT NULL,
+              source TEXT,
+              row_count INTEGER NOT NULL
+            );
+            CREATE TABLE components (
+              fid INTEGER PRIMARY KEY AUTOINCREMENT,
+              geom GEOMETRY NOT NULL,
+              code TEXT NOT NULL UNIQUE CHECK (length(code) = 16),
+              class_code TEXT NOT NULL,
+              name TEXT NOT NULL,
+              grid_code TEXT NOT NULL,
+              grid_codes TEXT NOT NULL,
+              competent_department TEXT,
+              owner TEXT,
+              maintainer TEXT,
+              status TEXT NOT NULL CHECK (status IN ('完好', '破损', '丢失', '占用')),
+              first_recorded DATE NOT NULL,
+              last_changed DATE NOT NULL,
+              data_source TEXT NOT NULL CHECK (data_source IN ('实测', '地形图', '调绘', '其它')),
+              photos TEXT,
+              remarks TEXT,
+              attributes TEXT,
+              version INTEGER NOT NULL CHECK (version >= 1),
+              import_id INTEGER
+            );
+            CREATE INDEX ix_components_class ON components(class_code, code);
+            CREATE INDEX ix_components_status ON components(status, code);
+            CREATE TABLE component_grids (
+              grid_code TEXT NOT NULL,
+              code TEXT NOT NULL,
+              PRIMARY KEY (grid_code, code)
+            ) WITHOUT ROWID;
+            CREATE INDEX ix_component_grids_code ON component_grids(code);
+            CREATE TABLE component_audit (
+              fid INTEGER PRIMARY KEY AUTOINCREMENT,
+              code TEXT NOT NULL,
+              action TEXT NOT NULL CHECK (action IN ('created', 'updated', 'deleted')),
+              actor TEXT NOT NULL,
+              at DATETIME NOT NULL,
+              version INTEGER,
+              before TEXT,
+              after TEXT
+            );
+            CREATE INDEX ix_component_audit_code ON component_audit(code, fid);
+
+            INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+              ('components', 'features', 'components', '城市部件 component census (GB/T 30428), EPSG:4490', 4490),
+              ('component_classes', 'attributes', 'component_classes', '部件/事件分类 taxonomy (standard + local extensions)', NULL),
+              ('component_audit', 'attributes', 'component_audit', '部件变更记录 audit trail (who, when, before, after)', NULL),
+              ('census_imports', 'attributes', 'census_imports', '部件批量导入 bulk imports', NULL);
+            INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m)
+            VALUES ('components', 'geom', 'GEOMETRY', 4490, 0, 0);
+            INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope)
+            VALUES ('components', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
+
+            CREATE VIRTUAL TABLE rtree_components_geom USING rtree(id, minx, maxx, miny, maxy);
+
+            CREATE TRIGGER rtree_components_geom_update1 AFTER UPDATE OF geom ON components
+              WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+            BEGIN
+              INSERT OR REPLACE INTO rtree_components_geom VALUES (
+                NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
+            END;
+
+            CREATE TRIGGER rtree_components_geom_update2 AFTER UPDATE OF geom ON components
+              WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
+            BEGIN
+              DELETE FROM rtree_components_geom WHERE id = OLD.fid;
+            END;
+
+            CREATE TRIGGER rtree_components_geom_update3 AFTER UPDATE ON components
+              WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+            BEGIN
+              DELETE FROM rtree_components_geom WHERE id = OLD.fid;
+              INSERT OR REPLACE INTO rtree_components_geom VALUES (
+                NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
+            END;
+
+            CREATE TRIGGER rtree_components_geom_update4 AFTER UPDATE ON components
+              WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
+            BEGIN
+              DELETE FROM rtree_components_geom WHERE id IN (OLD.fid, NEW.fid);
+            END;
+
+            CREATE TRIGGER rtree_components_geom_delete AFTER DELETE ON components
+              WHEN old.geom NOT NULL
+            BEGIN
+              DELETE FROM rtree_components_geom WHERE id = OLD.fid;
+            END;
+            """);
+        GeoPackageSchema.Execute(c, tx, InsertTrigger);
+    }
+
+    /// <summary>
+    /// The standard R*Tree insert trigger. A bulk import drops it inside its transaction, fills the index in one
+    /// statement at commit and creates it again (so other editors keep the index right; a rollback restores it).
+    /// </summary>
+    public const string InsertTrigger = """
+        CREATE TRIGGER rtree_components_geom_insert AFTER INSERT ON components
+          WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
+        BEGIN
+          INSERT OR REPLACE INTO rtree_components_geom VALUES (
+            NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
+        END;
+        """;
+}
