@@ -32,6 +32,9 @@ public static class CensusApi
         services.AddSingleton<ICensusStore>(_ => GeoPackageCensusStore.OpenAsync(gp.FilePath).GetAwaiter().GetResult());
         services.AddSingleton(sp => new CensusService(sp.GetRequiredService<ICensusStore>(), store, sp.GetRequiredService<OwnershipService>(), county));
         services.AddSingleton(sp => new CensusImport(sp.GetRequiredService<CensusService>()));
+        // Published: the components vector tile layer and the OGC API Features collection.
+        services.AddSingleton<Geo.Tiles.Vector.IComponentTileFeed>(sp => new CensusTileFeed(sp.GetRequiredService<CensusService>()));
+        services.AddSingleton<Application.Features.IFeatureCollectionSource>(sp => new ComponentFeatureSource(sp.GetRequiredService<CensusService>()));
     }
 
     /// <summary>Loads the shipped taxonomy into an empty store before the first request.</summary>

@@ -35,6 +35,36 @@ public class OgcFeaturesApiTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task The_census_is_a_collection_GDAL_reads_with_the_standards_fields()
+    {
+        var url = $"OAPIF:{service.BaseAddress}ogc";
+        var (_, first) = await Get("/ogc/collections/components/items?limit=1");
+        var matched = first.GetProperty("numberMatched").GetInt32();
+        Assert.True(matched >= 20_000, $"{matched} components");
+        var code = first.GetProperty("features")[0].GetProperty("id").GetString()!;
+        var one = GridsApiTests.Run("ogrinfo", "-ro", url, "components", "-where", $"code = '{code}'");
+        Assert.Contains($"code (String) = {code}", one);
+        Assert.Contains("class (String) = " + code.Substring(6, 4), one);
+        Assert.Contains("status (String) = ", one);
+        Assert.Contains("POINT (112.", one);
+    }
+
+    [Fact]
+    public async Task A_bbox_on_the_census_returns_only_components_inside_it()
+    {
+        var (_, page) = await Get("/ogc/collections/components/items?bbox=112.814,34.150,112.815,34.151&limit=1000");
+        var features = page.GetProperty("features").EnumerateArray().ToList();
+        Assert.NotEmpty(features);
+        Assert.Equal(page.GetProperty("numberMatched").GetInt32(), features.Count);
+        foreach (var f in features.Where(f => f.GetProperty("geometry").GetProperty("type").GetString() == "Point"))
+        {
+            var c = f.GetProperty("geometry").GetProperty("coordinates");
+            Assert.InRange(c[0].GetDouble(), 112.814, 112.815);
+            Assert.InRange(c[1].GetDouble(), 34.150, 34.151);
+        }
+    }
+
+    [Fact]
     public async Task The_landing_page_links_conformance_and_collections()
     {
         var (r, landing) = await Get("/ogc");
@@ -137,4 +167,23 @@ public class OgcFeaturesApiTests(ServiceFixture service)
 
     private static List<string> Ids(JsonElement page) =>
         page.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("id").GetString()!).ToList();
+}
+
+/// <summary>The census feeds the components vector tile layer.</summary>
+[Collection(ServiceCollectionDefinition.Name)]
+public class ComponentTilesTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task A_tile_over_the_sample_street_lamps_carries_the_components_layer_and_GDAL_reads_it()
+    {
+        var tile = Geo.Spatial.Tiles.TileMath.TileAt(112.81428, 34.15046, 17); // the first sample lamp
+        using var c = service.Client();
+        var r = await c.GetAsync($"/api/v1/tiles/components/{tile.Z}/{tile.X}/{tile.Y}.mvt");
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        var path = Path.Combine(service.Dir, $"components-{tile.Z}-{tile.X}-{tile.Y}.mvt");
+        await File.WriteAllBytesAsync(path, await r.Content.ReadAsByteArrayAsync());
+        var info = GridsApiTests.Run("ogrinfo", "-ro", "-al", "-oo", $"Z={tile.Z}", "-oo", $"X={tile.X}", "-oo", $"Y={tile.Y}", path);
+        Assert.Contains("Layer name: components", info);
+        Assert.Contains("code (String) = 4104820118000001", info);
+    }
 }
