@@ -86,6 +86,9 @@ public static class GeoWebApp
         });
         app.UseGeoRateLimits();
         app.UseMiddleware<OwnershipFastPath>(); // plain 200 ownership answers skip the rest of the pipeline
+        // Routing explicitly here, after the hot path (WebApplication would otherwise match endpoints first, for
+        // every request, before any middleware).
+        app.UseRouting();
         app.UseStatusCodePages();
         // Static pages and the API reference never serve /api paths: keep their file-system probes off the hot path.
         app.UseWhen(static ctx => !ctx.Request.Path.StartsWithSegments("/api"), web =>

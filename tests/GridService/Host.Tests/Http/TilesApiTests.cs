@@ -100,11 +100,11 @@ public class TilesApiTests(ServiceFixture service) : IClassFixture<ServiceFixtur
     }
 
     [Fact]
-    public async Task An_empty_tile_is_204_and_the_component_and_finding_layers_answer_before_their_data_exists()
+    public async Task An_empty_tile_is_204_in_every_layer_and_the_finding_layer_answers_before_its_data_exists()
     {
         using var c = service.Client();
         Assert.Equal(HttpStatusCode.NoContent, (await c.GetAsync("/api/v1/tiles/grids/14/0/0.mvt")).StatusCode);
-        Assert.Equal(HttpStatusCode.NoContent, (await c.GetAsync(Url("components", Centre14))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await c.GetAsync("/api/v1/tiles/components/14/0/0.mvt")).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await c.GetAsync(Url("findings", Centre14, "pbf"))).StatusCode);
     }
 
