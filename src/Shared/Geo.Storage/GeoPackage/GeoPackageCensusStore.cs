@@ -6,6 +6,7 @@ using Geo.GridService.Codes;
 using Geo.Spatial.Failures;
 using Microsoft.Data.Sqlite;
 
+using static Geo.Storage.GeoPackage.GeoPackageFile;
 namespace Geo.Storage.GeoPackage;
 
 /// <summary>
@@ -468,7 +469,7 @@ public sealed class GeoPackageCensusStore : ICensusStore
                 extent.ExecuteNonQuery();
             TouchContents(_c, _tx, GeoPackageCensusSchema.ComponentsTable);
             TouchContents(_c, _tx, GeoPackageCensusSchema.ImportsTable);
-            using (var bump = Command(_c, _tx, "UPDATE geo_revision SET revision = revision + 1 WHERE id = 1;")) bump.ExecuteNonQuery();
+            BumpRevision(_c, _tx);
             _tx.Commit();
             _done = true;
             return Task.CompletedTask;
@@ -629,62 +630,18 @@ public sealed class GeoPackageCensusStore : ICensusStore
 
     // ---- plumbing ---------------------------------------------------------------------------------------------------
 
-    private async Task<Result<T>> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Result<T>> work, CancellationToken ct)
-    {
-        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await using var c = await OpenConnectionAsync(ct).ConfigureAwait(false);
-            GeoPackageBlob.RegisterFunctions(c);
-            using var tx = c.BeginTransaction(deferred: false);
-            var result = work(c, tx);
-            if (!result.IsOk)
-            {
-                tx.Rollback();
-                return result;
-            }
-            using (var bump = Command(c, tx, "UPDATE geo_revision SET revision = revision + 1 WHERE id = 1;")) bump.ExecuteNonQuery();
-            tx.Commit();
-            return result;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    private Task<Result<T>> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Result<T>> work, CancellationToken ct) =>
+        GeoPackageFile.WriteAsync(_writeLock, OpenConnectionAsync, work, ct);
 
-    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken ct)
+    private Task<SqliteConnection> OpenConnectionAsync(CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(ct).ConfigureAwait(false);
-            GeoPackageSchema.Execute(connection, null, "PRAGMA synchronous = FULL;");
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        return GeoPackageFile.OpenAsync(_connectionString, ct);
     }
 
-    private static void TouchContents(SqliteConnection c, SqliteTransaction tx, string table)
-    {
-        using var touch = Command(c, tx,
-            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = $table;", ("$table", table));
-        touch.ExecuteNonQuery();
-    }
 
-    private static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = c.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return command;
-    }
+
+
 
     public async ValueTask DisposeAsync()
     {

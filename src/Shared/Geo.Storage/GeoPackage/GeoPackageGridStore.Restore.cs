@@ -2,6 +2,7 @@ using Geo.GridService.Storage;
 using Geo.Spatial.Failures;
 using Microsoft.Data.Sqlite;
 
+using static Geo.Storage.GeoPackage.GeoPackageFile;
 namespace Geo.Storage.GeoPackage;
 
 public sealed partial class GeoPackageGridStore

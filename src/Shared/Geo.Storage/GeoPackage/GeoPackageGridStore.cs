@@ -8,6 +8,7 @@ using Geo.Spatial.Failures;
 using Microsoft.Data.Sqlite;
 using NetTopologySuite.Geometries;
 
+using static Geo.Storage.GeoPackage.GeoPackageFile;
 namespace Geo.Storage.GeoPackage;
 
 /// <summary>
@@ -506,69 +507,18 @@ public sealed partial class GeoPackageGridStore : IGridStore, IStoreChanges, ISt
 
     // ---- plumbing -------------------------------------------------------------------------------------------------------
 
-    /// <summary>
-    /// Runs one write: serialised, one IMMEDIATE transaction, the revision bumped inside it. A failed result or an
-    /// exception rolls everything back.
-    /// </summary>
-    private async Task<Result<T>> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Result<T>> work, CancellationToken ct)
-    {
-        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await using var c = await OpenConnectionAsync(ct).ConfigureAwait(false);
-            GeoPackageBlob.RegisterFunctions(c);
-            using var tx = c.BeginTransaction(deferred: false);
-            var result = work(c, tx);
-            if (!result.IsOk)
-            {
-                tx.Rollback();
-                return result;
-            }
-            using (var bump = Command(c, tx, "UPDATE geo_revision SET revision = revision + 1 WHERE id = 1;")) bump.ExecuteNonQuery();
-            tx.Commit();
-            return result;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    private Task<Result<T>> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Result<T>> work, CancellationToken ct) =>
+        GeoPackageFile.WriteAsync(_writeLock, OpenConnectionAsync, work, ct);
 
-    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken ct)
+    private Task<SqliteConnection> OpenConnectionAsync(CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(ct).ConfigureAwait(false);
-            // Per connection, not stored in the file: FULL syncs the WAL on every commit (SECURITY.md item 10).
-            GeoPackageSchema.Execute(connection, null, "PRAGMA synchronous = FULL;");
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        return GeoPackageFile.OpenAsync(_connectionString, ct);
     }
 
-    private static void TouchContents(SqliteConnection c, SqliteTransaction tx, string table)
-    {
-        using var touch = Command(c, tx,
-            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = $table;",
-            ("$table", table));
-        touch.ExecuteNonQuery();
-    }
 
-    /// <summary>A command whose values are all parameters; <paramref name="sql"/> is always a constant.</summary>
-    private static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = c.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return command;
-    }
+
+
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

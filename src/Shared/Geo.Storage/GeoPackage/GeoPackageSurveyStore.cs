@@ -3,6 +3,7 @@ using Geo.Spatial.Failures;
 using Geo.Surveys;
 using Microsoft.Data.Sqlite;
 
+using static Geo.Storage.GeoPackage.GeoPackageFile;
 namespace Geo.Storage.GeoPackage;
 
 /// <summary>
@@ -36,7 +37,7 @@ public sealed class GeoPackageSurveyStore : ISurveyStore, IAsyncDisposable
             ForeignKeys = true,
             DefaultTimeout = 30,
         }.ToString());
-        await using var c = await store.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var c = await GeoPackageFile.OpenAsync(store._connectionString, ct).ConfigureAwait(false);
         GeoPackageSchema.Migrate(c);
         return store;
     }
@@ -48,7 +49,7 @@ public sealed class GeoPackageSurveyStore : ISurveyStore, IAsyncDisposable
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            await using var c = await OpenConnectionAsync(ct).ConfigureAwait(false);
+            await using var c = await GeoPackageFile.OpenAsync(_connectionString, ct).ConfigureAwait(false);
             GeoPackageBlob.RegisterFunctions(c);
             using var tx = c.BeginTransaction(deferred: false);
             if (survey.PairedDsmId is { } dsm)
@@ -82,8 +83,7 @@ public sealed class GeoPackageSurveyStore : ISurveyStore, IAsyncDisposable
                 return Exists(survey.Id.Value);
             }
 
-            using (var touch = Command(c, tx, "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = 'surveys';"))
-                touch.ExecuteNonQuery();
+            TouchContents(c, tx, "surveys");
             tx.Commit();
             return survey with { CreatedAt = SqlText.Truncate(survey.CreatedAt) };
         }
@@ -111,7 +111,7 @@ public sealed class GeoPackageSurveyStore : ISurveyStore, IAsyncDisposable
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            await using var c = await OpenConnectionAsync(ct).ConfigureAwait(false);
+            await using var c = await GeoPackageFile.OpenAsync(_connectionString, ct).ConfigureAwait(false);
             GeoPackageBlob.RegisterFunctions(c);
             using var tx = c.BeginTransaction(deferred: false);
             using (var used = Command(c, tx, "SELECT id FROM surveys WHERE paired_dsm_id = $id LIMIT 1;", ("$id", id.Value)))
@@ -141,7 +141,7 @@ public sealed class GeoPackageSurveyStore : ISurveyStore, IAsyncDisposable
 
     private async Task<IReadOnlyList<Survey>> QueryAsync(string tail, string? parameter, CancellationToken ct)
     {
-        await using var c = await OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var c = await GeoPackageFile.OpenAsync(_connectionString, ct).ConfigureAwait(false);
         await using var command = Command(c, null, $"SELECT {Columns} FROM surveys {tail};", ("$p", parameter));
         await using var r = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var list = new List<Survey>();
@@ -172,29 +172,6 @@ public sealed class GeoPackageSurveyStore : ISurveyStore, IAsyncDisposable
 
     private static string KindText(SurveyKind kind) => kind == SurveyKind.Dsm ? "dsm" : "ortho";
 
-    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken ct)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(ct).ConfigureAwait(false);
-            GeoPackageSchema.Execute(connection, null, "PRAGMA synchronous = FULL;");
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
 
-    private static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = c.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return command;
-    }
 
 }
