@@ -6,7 +6,8 @@ using Geo.Benchmarks;
 // dotnet run -c Release -- vector-tiles [N] [DIR] [ROUNDS]   uncached MVT throughput (see benchmarks/vector-tiles/run.sh)
 // dotnet run -c Release -- --filter '*'      BenchmarkDotNet suites (figures in benchmarks/README.md)
 // dotnet run -c Release -- census 500000     census import, index, nearest and bbox latencies (timed, see README)
-if (args is ["census", ..]) return await CensusBench.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 500_000);
+//   ... census 500000 --import-only          the import alone (for profiling it)
+if (args is ["census", ..]) return await CensusBench.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 500_000, importOnly: args.Contains("--import-only"));
 if (args is ["stages", ..]) return BatchStages.Run(args.Length > 1 ? int.Parse(args[1]) : 200);
 if (args is ["vector-tiles", ..]) return VectorTileThroughput.Run(args);
 if (args is ["verify", ..]) return OwnershipExactness.Run(args.Length > 1 ? int.Parse(args[1]) : 1_000_000);

@@ -3,8 +3,10 @@ using System.Text;
 using System.Text.Json;
 using Geo.GridService.Census;
 using Geo.GridService.Codes;
+using Geo.Spatial;
 using Geo.Spatial.Failures;
 using Microsoft.Data.Sqlite;
+using NetTopologySuite.Geometries;
 
 using static Geo.Storage.GeoPackage.GeoPackageFile;
 namespace Geo.Storage.GeoPackage;
@@ -396,7 +398,7 @@ public sealed class GeoPackageCensusStore : ICensusStore
             GeoPackageBlob.RegisterFunctions(c);
             // A bulk transaction may be large: keep more pages in memory (per connection; 64 MB), and any statement journal
             // in memory rather than in a temp file.
-            GeoPackageSchema.Execute(c, null, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+            GeoPackageSchema.Execute(c, null, "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;");
             var tx = c.BeginTransaction(deferred: false);
             return new BulkWriter(this, c, tx, who, source);
         }
@@ -408,13 +410,41 @@ public sealed class GeoPackageCensusStore : ICensusStore
         }
     }
 
+    /// <summary>
+    /// One bulk import: a single write transaction, rows inserted with prepared statements as they come. What makes it
+    /// fast (a census import is hundreds of thousands of rows) is the index work it moves to the commit, all inside
+    /// the same transaction so a rollback undoes it and readers (WAL) never see a half state:
+    /// <list type="bullet">
+    /// <item>the R*Tree: its insert trigger is dropped; each row's box is kept (40 bytes a row) and the boxes are
+    /// inserted at commit in Hilbert order of their centres, so SQLite's R*Tree works on neighbouring nodes instead
+    /// of descending to random leaves (5-10x faster than row-by-row);</item>
+    /// <item><c>component_grids</c>: single-grid rows (nearly all) are filled at commit by one INSERT ... SELECT in
+    /// key order;</item>
+    /// <item>secondary indexes (class, status, component_grids by code): when the import grows larger than what the
+    /// table held before, they are dropped and built again at commit (a sort, instead of one B-tree insert per row).
+    /// The unique index on the code stays: it is what finds duplicates, in the store and in the file.</item>
+    /// </list>
+    /// </summary>
     private sealed class BulkWriter : ICensusBulkWriter
     {
+        private const int MinRowsBeforeIndexDrop = 20_000;
+
+        private static readonly (string Name, string Create)[] SecondaryIndexes =
+        [
+            ("ix_components_class", "CREATE INDEX ix_components_class ON components(class_code, code);"),
+            ("ix_components_status", "CREATE INDEX ix_components_status ON components(status, code);"),
+            ("ix_component_grids_code", "CREATE INDEX ix_component_grids_code ON component_grids(code);"),
+        ];
+
         private readonly GeoPackageCensusStore _store;
         private readonly SqliteConnection _c;
         private readonly SqliteTransaction _tx;
         private readonly RowWriter _rows;
         private readonly long _importId;
+        private readonly long _rowsBefore;
+        private readonly List<RtreeBox> _boxes = [];
+        private long _nextFid;
+        private bool _indexesDropped;
         private bool _done;
 
         public BulkWriter(GeoPackageCensusStore store, SqliteConnection c, SqliteTransaction tx, AuditActor who, string? source)
@@ -428,8 +458,16 @@ public sealed class GeoPackageCensusStore : ICensusStore
             {
                 _importId = (long)insert.ExecuteScalar()!;
             }
+            using (var count = Command(c, tx, "SELECT count(*) FROM components;"))
+                _rowsBefore = (long)count.ExecuteScalar()!;
+            // Fids are given explicitly (so the boxes can be kept without asking SQLite for each rowid); AUTOINCREMENT
+            // never reuses one, so start above both the largest fid and the sequence.
+            using (var max = Command(c, tx, """
+                       SELECT max(coalesce((SELECT max(fid) FROM components), 0), coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'components'), 0));
+                       """))
+                _nextFid = (long)max.ExecuteScalar()! + 1;
             GeoPackageSchema.Execute(c, tx, "DROP TRIGGER rtree_components_geom_insert;");
-            _rows = new RowWriter(c, tx);
+            _rows = new RowWriter(c, tx, deferGridRows: true);
         }
 
         public int Count { get; private set; }
@@ -437,8 +475,18 @@ public sealed class GeoPackageCensusStore : ICensusStore
         public Result<bool> Add(Component component)
         {
             ObjectDisposedException.ThrowIf(_done, this);
-            var r = _rows.Insert(component with { Version = 1 }, _importId);
-            if (r.IsOk) Count++;
+            var fid = _nextFid;
+            var r = _rows.Insert(component with { Version = 1 }, _importId, fid);
+            if (!r.IsOk) return r;
+            _nextFid++;
+            Count++;
+            var e = component.Geometry.EnvelopeInternal;
+            if (!e.IsNull) _boxes.Add(new RtreeBox(fid, e.MinX, e.MaxX, e.MinY, e.MaxY));
+            if (!_indexesDropped && Count >= MinRowsBeforeIndexDrop && Count > _rowsBefore)
+            {
+                foreach (var (name, _) in SecondaryIndexes) GeoPackageSchema.Execute(_c, _tx, $"DROP INDEX {name};");
+                _indexesDropped = true;
+            }
             return r;
         }
 
@@ -451,13 +499,15 @@ public sealed class GeoPackageCensusStore : ICensusStore
         public Task CommitAsync(CancellationToken ct = default)
         {
             ObjectDisposedException.ThrowIf(_done, this);
-            // Batched R*Tree maintenance: one statement for the whole import, then the standard trigger again.
-            using (var index = Command(_c, _tx, """
-                       INSERT OR REPLACE INTO rtree_components_geom
-                       SELECT fid, ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom) FROM components
-                       WHERE import_id = $id AND geom NOT NULL AND NOT ST_IsEmpty(geom);
+            // Grid rows of single-grid components, in key order (multi-grid ones were written as they came).
+            using (var grids = Command(_c, _tx, """
+                       INSERT OR IGNORE INTO component_grids (grid_code, code)
+                       SELECT grid_code, code FROM components WHERE import_id = $id AND instr(grid_codes, ' ') = 0 ORDER BY grid_code, code;
                        """, ("$id", _importId)))
-                index.ExecuteNonQuery();
+                grids.ExecuteNonQuery();
+            if (_indexesDropped)
+                foreach (var (_, create) in SecondaryIndexes) GeoPackageSchema.Execute(_c, _tx, create);
+            InsertBoxes(ct);
             GeoPackageSchema.Execute(_c, _tx, GeoPackageCensusSchema.InsertTrigger);
             using (var update = Command(_c, _tx, "UPDATE census_imports SET row_count = $n WHERE fid = $id;", ("$n", Count), ("$id", _importId)))
                 update.ExecuteNonQuery();
@@ -473,6 +523,58 @@ public sealed class GeoPackageCensusStore : ICensusStore
             _tx.Commit();
             _done = true;
             return Task.CompletedTask;
+        }
+
+        /// <summary>
+        /// The R*Tree entries of the new rows. When they are at least as many as the rows stored before, the whole
+        /// tree is rebuilt packed (<see cref="RtreeBulkLoad"/>, old entries read back first); otherwise the new boxes
+        /// are inserted one by one in Hilbert order, so consecutive inserts descend to neighbouring leaves.
+        /// </summary>
+        private void InsertBoxes(CancellationToken ct)
+        {
+            if (_boxes.Count == 0) return;
+            const string rtree = "rtree_components_geom";
+            if (_boxes.Count >= _rowsBefore)
+            {
+                using (var old = Command(_c, _tx, $"SELECT id, minx, maxx, miny, maxy FROM {rtree};"))
+                using (var r = old.ExecuteReader())
+                    while (r.Read()) _boxes.Add(new RtreeBox(r.GetInt64(0), r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4)));
+                RtreeBulkLoad.Rebuild(_c, _tx, rtree, _boxes, ct);
+                return;
+            }
+            var all = new Envelope();
+            foreach (var b in _boxes)
+            {
+                all.ExpandToInclude(b.MinX, b.MinY);
+                all.ExpandToInclude(b.MaxX, b.MaxY);
+            }
+            var keys = new ulong[_boxes.Count];
+            var order = new int[_boxes.Count];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                var b = _boxes[i];
+                keys[i] = Hilbert.Key((b.MinX + b.MaxX) / 2, (b.MinY + b.MaxY) / 2, all);
+                order[i] = i;
+            }
+            Array.Sort(keys, order);
+            using var insert = Command(_c, _tx, $"INSERT OR REPLACE INTO {rtree} VALUES ($id, $minx, $maxx, $miny, $maxy);");
+            var id = insert.Parameters.Add("$id", SqliteType.Integer);
+            var minx = insert.Parameters.Add("$minx", SqliteType.Real);
+            var maxx = insert.Parameters.Add("$maxx", SqliteType.Real);
+            var miny = insert.Parameters.Add("$miny", SqliteType.Real);
+            var maxy = insert.Parameters.Add("$maxy", SqliteType.Real);
+            insert.Prepare();
+            for (var i = 0; i < order.Length; i++)
+            {
+                if ((i & 65535) == 0) ct.ThrowIfCancellationRequested();
+                var b = _boxes[order[i]];
+                id.Value = b.Fid;
+                minx.Value = b.MinX;
+                maxx.Value = b.MaxX;
+                miny.Value = b.MinY;
+                maxy.Value = b.MaxY;
+                insert.ExecuteNonQuery();
+            }
         }
 
         public async ValueTask DisposeAsync()
@@ -502,17 +604,23 @@ public sealed class GeoPackageCensusStore : ICensusStore
     {
         private readonly SqliteCommand _insert;
         private readonly SqliteCommand _grid;
-        private readonly SqliteParameter _geom, _code, _class, _name, _gridCode, _gridCodes, _competent, _owner, _maintainer, _status,
+        private readonly SqliteParameter _fid, _geom, _code, _class, _name, _gridCode, _gridCodes, _competent, _owner, _maintainer, _status,
             _first, _changed, _source, _photos, _remarks, _attributes, _version, _import, _gGrid, _gCode;
 
-        public RowWriter(SqliteConnection c, SqliteTransaction tx)
+        private readonly bool _deferGridRows;
+
+        /// <param name="deferGridRows">Bulk mode: the <c>component_grids</c> row of a single-grid component is left to the
+        /// caller (filled in one statement at commit); rows of multi-grid components are still written here.</param>
+        public RowWriter(SqliteConnection c, SqliteTransaction tx, bool deferGridRows = false)
         {
+            _deferGridRows = deferGridRows;
             _insert = Command(c, tx, """
-                INSERT OR FAIL INTO components (geom, code, class_code, name, grid_code, grid_codes, competent_department, owner, maintainer,
+                INSERT OR FAIL INTO components (fid, geom, code, class_code, name, grid_code, grid_codes, competent_department, owner, maintainer,
                   status, first_recorded, last_changed, data_source, photos, remarks, attributes, version, import_id)
-                VALUES ($geom, $code, $class, $name, $grid, $grids, $competent, $owner, $maintainer, $status, $first, $changed,
+                VALUES ($fid, $geom, $code, $class, $name, $grid, $grids, $competent, $owner, $maintainer, $status, $first, $changed,
                   $source, $photos, $remarks, $attributes, $version, $import);
                 """);
+            _fid = _insert.Parameters.Add("$fid", SqliteType.Integer);
             _geom = _insert.Parameters.Add("$geom", SqliteType.Blob);
             _code = _insert.Parameters.Add("$code", SqliteType.Text);
             _class = _insert.Parameters.Add("$class", SqliteType.Text);
@@ -538,8 +646,10 @@ public sealed class GeoPackageCensusStore : ICensusStore
             _grid.Prepare();
         }
 
-        public Result<bool> Insert(Component k, long? importId)
+        /// <param name="fid">The feature id to give the row; null lets SQLite choose.</param>
+        public Result<bool> Insert(Component k, long? importId, long? fid = null)
         {
+            _fid.Value = fid is { } f ? f : DBNull.Value;
             if (k.GridCodes.Count == 0) throw new ArgumentException("A component to store needs its grid codes derived.", nameof(k));
             _geom.Value = ComponentBlob.Write(k.Geometry);
             _code.Value = k.Code.Value;
@@ -568,6 +678,7 @@ public sealed class GeoPackageCensusStore : ICensusStore
                 return new Failure(CensusCodes.Duplicate, $"Component code {k.Code} already exists.", FailureKind.Conflict,
                     $"component {k.Code}", new Dictionary<string, object?> { ["field"] = "code" });
             }
+            if (_deferGridRows && k.GridCodes.Count == 1) return true;
             _gCode.Value = k.Code.Value;
             for (var i = 0; i < k.GridCodes.Count; i++)
             {

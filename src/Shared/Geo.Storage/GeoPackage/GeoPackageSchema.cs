@@ -339,7 +339,7 @@ internal static class GeoPackageSchema
         command.ExecuteNonQuery();
     }
 
-    private static object? Scalar(SqliteConnection c, SqliteTransaction? tx, string sql)
+    internal static object? Scalar(SqliteConnection c, SqliteTransaction? tx, string sql)
     {
         using var command = c.CreateCommand();
         command.Transaction = tx;
