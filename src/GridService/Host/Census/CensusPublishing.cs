@@ -9,9 +9,10 @@ using NetTopologySuite.Geometries;
 namespace Geo.GridService.Host.Census;
 
 /// <summary>
-/// The census as the map sees it: one point per component (a point's position, the centre of a line's or area's
-/// envelope) at the store's revision, for the <c>components</c> vector tile layer. Rebuilt when the revision moves,
-/// so an edit shows in the next tile.
+/// The census as the map sees it, at the store's revision, for the <c>components</c> vector tile layer: points as
+/// points; lines and areas with their geometry and a point on them (NTS's interior point). Rebuilt when the revision
+/// moves, so an edit shows in the next tile. The scan reads locations only (code, box, status); the few components
+/// whose box is not a point are then read whole, in batches.
 /// </summary>
 public sealed class CensusTileFeed(CensusService census) : IComponentTileFeed
 {
@@ -26,11 +27,24 @@ public sealed class CensusTileFeed(CensusService census) : IComponentTileFeed
         var revision = await census.Store.GetRevisionAsync(ct);
         if (_last is { } s && s.Revision == revision) return s.Records;
         var records = new List<ComponentTileRecord>();
+        var shaped = new List<int>();
         await foreach (var l in census.Store.ScanLocationsAsync(ct))
         {
             var code = l.Code.ToString("D16", CultureInfo.InvariantCulture);
+            if (l.MinX != l.MaxX || l.MinY != l.MaxY) shaped.Add(records.Count);
             records.Add(new ComponentTileRecord(code, code.Substring(6, 4), null, CensusText.Label(l.Status),
                 (l.MinX + l.MaxX) / 2, (l.MinY + l.MaxY) / 2));
+        }
+        foreach (var batch in shaped.Chunk(500))
+        {
+            var codes = batch.Select(i => ComponentCode.FromTrusted(records[i].Code)).ToList();
+            var byCode = (await census.Store.GetComponentsAsync(codes, ct)).ToDictionary(c => c.Code.Value, StringComparer.Ordinal);
+            foreach (var i in batch)
+            {
+                if (!byCode.TryGetValue(records[i].Code, out var component) || component.Geometry is Point || component.Geometry.IsEmpty) continue;
+                var at = component.Geometry.InteriorPoint;
+                records[i] = records[i] with { Lon = at.X, Lat = at.Y, Shape = component.Geometry };
+            }
         }
         _last = new Snapshot(revision, records);
         return records;

@@ -115,7 +115,12 @@ const style = {
       paint: { 'line-color': '#e8590c', 'line-width': 3.5 } },
     { id: 'findings-fill', type: 'fill', source: 'findings', 'source-layer': 'findings', paint: { 'fill-color': '#e8590c', 'fill-opacity': 0.3 } },
     { id: 'findings-line', type: 'line', source: 'findings', 'source-layer': 'findings', paint: { 'line-color': '#e8590c', 'line-width': 2 } },
-    { id: 'components', type: 'circle', source: 'components', 'source-layer': 'components',
+    // Census lines (fences) and areas (green patches) arrive as themselves from zoom 16, as points below it.
+    { id: 'components-fill', type: 'fill', source: 'components', 'source-layer': 'components', filter: ['==', ['geometry-type'], 'Polygon'],
+      paint: { 'fill-color': ['match', ['get', 'major'], ...MAJORS.flatMap(m => [m.code, m.color]), '#475569'], 'fill-opacity': 0.35 } },
+    { id: 'components-line', type: 'line', source: 'components', 'source-layer': 'components', filter: ['!=', ['geometry-type'], 'Point'],
+      paint: { 'line-color': ['match', ['get', 'major'], ...MAJORS.flatMap(m => [m.code, m.color]), '#475569'], 'line-width': 2 } },
+    { id: 'components', type: 'circle', source: 'components', 'source-layer': 'components', filter: ['==', ['geometry-type'], 'Point'],
       paint: {
         'circle-color': ['match', ['get', 'major'], ...MAJORS.flatMap(m => [m.code, m.color]), '#475569'],
         'circle-radius': ['interpolate', ['linear'], ['zoom'], 12, 2, 16, 4, 19, 7],
@@ -134,6 +139,7 @@ if (orthos.length) {
   style.layers.splice(1, 0, { id: 'survey', type: 'raster', source: 'survey' });
 }
 
+const COMPONENT_LAYERS = ['components', 'components-line', 'components-fill'];
 const map = new maplibregl.Map({
   container: 'map', style, bounds: gridBounds, fitBoundsOptions: { padding: 30 }, maxZoom: 21,
   localIdeographFontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif",
@@ -145,7 +151,7 @@ window.geoMap = map; // for the browser test and the console
 window.geoMapReady = new Promise(resolve => map.once('idle', () => resolve(true)));
 
 map.on('mousemove', e => { $('coords').textContent = `${e.lngLat.lng.toFixed(6)}, ${e.lngLat.lat.toFixed(6)} (EPSG:4326)`; });
-for (const id of ['components', 'findings-fill']) {
+for (const id of [...COMPONENT_LAYERS, 'findings-fill']) {
   map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
   map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
 }
@@ -153,7 +159,7 @@ for (const id of ['components', 'findings-fill']) {
 // ---- layer switches -----------------------------------------------------------------------------------------------
 const setVisible = (ids, on) => ids.forEach(id => map.getLayer(id) && map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none'));
 $('layer-grids').addEventListener('change', e => setVisible(['grids-fill', 'grids-line', 'grids-selected', 'grid-labels'], e.target.checked));
-$('layer-components').addEventListener('change', e => setVisible(['components'], e.target.checked));
+$('layer-components').addEventListener('change', e => setVisible(COMPONENT_LAYERS, e.target.checked));
 $('layer-findings').addEventListener('change', e => setVisible(['findings-fill', 'findings-line'], e.target.checked));
 $('layer-survey').addEventListener('change', e => setVisible(['survey'], e.target.checked));
 $('survey-select').addEventListener('change', e => {
@@ -211,7 +217,7 @@ async function askOwnership(params) {
 
 function featureHtml(f) {
   const p = f.properties ?? {};
-  if (f.layer.id === 'components') {
+  if (COMPONENT_LAYERS.includes(f.layer.id)) {
     const m = MAJORS.find(x => x.code === p.major);
     return `<h3>${esc(t('component'))} ${esc(p.name ?? '')}</h3><table><tr><td>${esc(t('code'))}</td><td>${esc(p.code)}</td></tr>` +
       `<tr><td>${esc(t('componentClass'))}</td><td>${esc(p.class)} ${esc(m ? m[lang] : '')}</td></tr>` +
@@ -223,7 +229,7 @@ function featureHtml(f) {
 
 map.on('click', async e => {
   const { lng, lat } = e.lngLat;
-  const hits = map.queryRenderedFeatures(e.point, { layers: ['components', 'findings-fill'].filter(id => map.getLayer(id)) });
+  const hits = map.queryRenderedFeatures(e.point, { layers: [...COMPONENT_LAYERS, 'findings-fill'].filter(id => map.getLayer(id)) });
   const form = $('q');
   form.x.value = lng.toFixed(7); form.y.value = lat.toFixed(7); form.crs.value = 'EPSG:4326';
   const cls = hits[0]?.properties?.class ? 'C' + hits[0].properties.class : form.class.value.trim();

@@ -1,3 +1,4 @@
+using Geo.Spatial.Tiles;
 using NetTopologySuite.Geometries;
 
 namespace Geo.Tiles.Vector;
@@ -5,10 +6,12 @@ namespace Geo.Tiles.Vector;
 /// <summary>
 /// One census component as the tiles need it: its 16-digit code (county 6 + major class 2 + minor class 2 +
 /// sequence 6), its GB/T 30428 class (major 2 digits + minor 2 digits, e.g. "0101"), an optional name and status, and
-/// its position in degrees (x = longitude, y = latitude, EPSG:4490). Components drawn as lines or areas in the census
-/// are represented here by a point on them.
+/// its position in degrees (x = longitude, y = latitude, EPSG:4490). For a component recorded as a line or an area
+/// (a fence, a green patch), <paramref name="Shape"/> holds that geometry (EPSG:4490, x = longitude) and the position
+/// is a representative point of it.
 /// </summary>
-public sealed record ComponentTileRecord(string Code, string ClassCode, string? Name, string? Status, double Lon, double Lat);
+public sealed record ComponentTileRecord(string Code, string ClassCode, string? Name, string? Status, double Lon, double Lat,
+    Geometry? Shape = null);
 
 /// <summary>The minimal contract the component census offers to the tiles: all components at one revision.</summary>
 public interface IComponentTileFeed
@@ -36,6 +39,9 @@ public sealed class EmptyComponentFeed : IComponentTileFeed
 /// class priority (<see cref="DefaultMajorClassPriority"/>: the classes a field inspector looks for first win), then
 /// by the smallest code, so a given zoom always shows the same components and the density on screen stays about
 /// constant. Below <see cref="IVectorLayerSource.MinZoom"/> (12) the layer is empty.</para>
+/// <para>Lines and areas: below full detail a line or area takes part in the thinning as its representative point;
+/// from full detail on it is drawn as itself (clipped by the encoder like any geometry), so a fence is a line and a
+/// green patch an area where the map is close enough to tell.</para>
 /// </summary>
 public sealed class ComponentLayerSource(IComponentTileFeed feed) : IVectorLayerSource
 {
@@ -48,7 +54,7 @@ public sealed class ComponentLayerSource(IComponentTileFeed feed) : IVectorLayer
 
     private static readonly GeometryFactory Factory = new(new PrecisionModel(), 4490);
     private readonly SemaphoreSlim _lock = new(1, 1);
-    private PointLayerData? _data;
+    private ComponentLayerData? _data;
 
     public string Name => LayerName;
     public string Title => "城市部件 Components (GB/T 30428)";
@@ -84,26 +90,72 @@ public sealed class ComponentLayerSource(IComponentTileFeed feed) : IVectorLayer
     }
 
     /// <summary>Builds the indexed, thinned layer data from records (also used by benchmarks and tests).</summary>
-    public static PointLayerData Build(long revision, IReadOnlyList<ComponentTileRecord> records, int minZoom = 12)
+    public static ComponentLayerData Build(long revision, IReadOnlyList<ComponentTileRecord> records, int minZoom = 12)
     {
-        var points = new PriorityPoint[records.Count];
+        var all = new PriorityPoint[records.Count];
+        var points = new List<PriorityPoint>(records.Count);
+        var shapes = new List<VectorFeature>();
         for (var i = 0; i < records.Count; i++)
         {
             var r = records[i];
             var major = r.ClassCode.Length >= 2 ? r.ClassCode[..2] : r.ClassCode;
             var rank = IndexOf(DefaultMajorClassPriority, major);
-            var feature = new VectorFeature(Factory.CreatePoint(new Coordinate(r.Lon, r.Lat)),
+            KeyValuePair<string, object?>[] attributes =
             [
                 new("code", r.Code), new("class", r.ClassCode), new("major", major), new("name", r.Name), new("status", r.Status),
-            ]);
-            points[i] = new PriorityPoint(feature, r.Lon, r.Lat, rank, r.Code);
+            ];
+            var feature = new VectorFeature(Factory.CreatePoint(new Coordinate(r.Lon, r.Lat)), attributes);
+            all[i] = new PriorityPoint(feature, r.Lon, r.Lat, rank, r.Code);
+            if (r.Shape is { IsEmpty: false } shape and not Point) shapes.Add(new VectorFeature(shape, attributes));
+            else points.Add(all[i]);
         }
-        return new PointLayerData(revision, LayerName, points, minZoom, FullDetailZoom);
+        // Below full detail: every component as a point, thinned. From full detail: points as points, shapes as shapes.
+        var thinned = new PointLayerData(revision, LayerName, all, minZoom, FullDetailZoom);
+        var full = new PointLayerData(revision, LayerName, points, FullDetailZoom, FullDetailZoom);
+        var shaped = new GeometryLayerData(revision, new Dictionary<string, IReadOnlyList<VectorFeature>> { [LayerName] = shapes });
+        return new ComponentLayerData(revision, thinned, full, shaped, shapes.Count);
     }
 
     private static int IndexOf(IReadOnlyList<string> list, string value)
     {
         for (var i = 0; i < list.Count; i++) if (list[i] == value) return i;
         return list.Count;
+    }
+}
+
+/// <summary>The components layer at one revision: thinned points below full detail, points and shapes from it on.</summary>
+public sealed class ComponentLayerData : IVectorLayerData
+{
+    private readonly PointLayerData _thinned;
+    private readonly PointLayerData _points;
+    private readonly GeometryLayerData _shapes;
+    private readonly int _shapeCount;
+
+    internal ComponentLayerData(long revision, PointLayerData thinned, PointLayerData points, GeometryLayerData shapes, int shapeCount)
+    {
+        Revision = revision;
+        _thinned = thinned;
+        _points = points;
+        _shapes = shapes;
+        _shapeCount = shapeCount;
+    }
+
+    public long Revision { get; }
+
+    /// <summary>Extent of the components' representative points (x = longitude, y = latitude).</summary>
+    public Box? Bounds => _thinned.Bounds;
+
+    /// <summary>How many features a zoom serves in total (every component from full detail on).</summary>
+    public int CountAt(int zoom) => zoom < _thinned.FullDetailZoom ? _thinned.CountAt(zoom) : _points.CountAt(zoom) + _shapeCount;
+
+    public void Query(string layer, TileId tile, Box lonLat, List<VectorFeature> into)
+    {
+        if (tile.Z < _thinned.FullDetailZoom)
+        {
+            _thinned.Query(layer, tile, lonLat, into);
+            return;
+        }
+        _points.Query(layer, tile, lonLat, into);
+        _shapes.Query(layer, tile, lonLat, into);
     }
 }
