@@ -125,7 +125,7 @@ public sealed class PostGisCensusStore : ICensusStore, ICensusRestore
         {
             // One round trip; the order asked is restored by the array position.
             await using var command = new NpgsqlCommand($"""
-                SELECT {Columns} FROM components k JOIN unnest($1::text[]) WITH ORDINALITY AS w(code, n) ON k.code = w.code ORDER BY w.n;
+                SELECT {Columns} FROM components k JOIN unnest($1::text[]) WITH ORDINALITY AS w(wanted, n) ON k.code = w.wanted ORDER BY w.n;
                 """, c);
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = codes.Select(x => x.Value).ToArray() });
             await using var r = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
