@@ -54,6 +54,58 @@ public sealed class PostGisCensusServiceTests(PostgresFixture pg, ITestOutputHel
         return codes;
     }
 
+    private static (int Exit, string Out, string Err) Geo(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "geo.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment.Remove("GEO_STORE");
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit(300_000);
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public async Task Cli_CopiesTheSampleCensusIntoPostGis_WorksOnIt_AndCopiesItBack()
+    {
+        var gpkg = Path.Combine(_dir, "geo.gpkg");
+        var back = Path.Combine(_dir, "back.gpkg");
+        Assert.Equal(0, Geo("samples", "generate", "--out", SamplesDir).Exit);
+        var load = Geo("samples", "load", "--dir", SamplesDir, "--store", gpkg);
+        Assert.True(load.Exit == 0, load.Err);
+        var cs = await pg.Cluster.CreateDatabaseAsync();
+
+        var there = Geo("store", "copy", "--from", gpkg, "--to", cs);
+        Assert.True(there.Exit == 0, there.Err);
+        var components = File.ReadAllLines(Path.Combine(SamplesDir, "components.csv")).Length - 1;
+        Assert.Contains($"{components} components (1 imports", there.Out);
+
+        var listed = Geo("components", "list", "--store", cs, "--class", "0118", "--limit", "3");
+        Assert.True(listed.Exit == 0, listed.Err);
+        Assert.Equal(3, listed.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("next page: --after", listed.Err);
+        var added = Geo("classes", "add", "--store", cs, "--code", "2101", "--major-name", "扩展部件", "--name", "防蚊闸");
+        Assert.True(added.Exit == 0, added.Err);
+        var csv = Path.Combine(_dir, "local.csv");
+        await File.WriteAllTextAsync(csv, "code,x,y\n4104822101000001,112.8455,34.1675\n");
+        var imported = Geo("components", "import", csv, "--store", cs, "--crs", "EPSG:4490");
+        Assert.True(imported.Exit == 0, imported.Err);
+        var nearest = Geo("components", "nearest", "--store", cs, "--x", "112.8455", "--y", "34.1675", "--crs", "EPSG:4490", "--class", "2101", "--n", "1");
+        Assert.True(nearest.Exit == 0, nearest.Err);
+        Assert.Contains("4104822101000001", nearest.Out);
+
+        var home = Geo("store", "copy", "--from", cs, "--to", back);
+        Assert.True(home.Exit == 0, home.Err);
+        Assert.Contains($"{components + 1} components (2 imports", home.Out);
+        var info = Geo("store", "info", "--store", back);
+        Assert.Contains($"components:  {components + 1}", info.Out);
+        var again = Geo("store", "copy", "--from", gpkg, "--to", cs);
+        Assert.Equal(5, again.Exit);
+        Assert.Contains("store_not_empty", again.Err);
+    }
+
     [Fact]
     public async Task TwoServiceProcesses_OneDatabase_SeeEachOthersCensusWrites()
     {
