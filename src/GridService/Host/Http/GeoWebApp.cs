@@ -186,9 +186,6 @@ internal sealed class StoreWatcher(IGridStore store, OwnershipService ownership,
                     {
                         await ownership.RefreshAsync(ct: stoppingToken);
                         await registry.ReloadAsync(store, stoppingToken);
-                        // The census index (nearest-N, map windows, OGC bbox) follows the same revision: rebuild it now
-                        // rather than on the next request after another instance's census write.
-                        if (services.GetService<Census.CensusService>() is { } census) await census.IndexAsync(stoppingToken);
                         seen = revision;
                         break;
                     }
@@ -196,6 +193,20 @@ internal sealed class StoreWatcher(IGridStore store, OwnershipService ownership,
                     {
                         log.LogWarning(e, "Refreshing from the store failed; will retry");
                         await Task.Delay(interval, stoppingToken);
+                    }
+                }
+                // The census index (nearest-N, map windows, OGC bbox) follows the same revision: rebuild it now rather
+                // than on the next request after another instance's census write. Best effort: a request rebuilds it
+                // anyway when it finds it stale.
+                if (services.GetService<Census.CensusService>() is { } census)
+                {
+                    try
+                    {
+                        await census.IndexAsync(stoppingToken);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        log.LogWarning(e, "Rebuilding the census index failed; the next census request retries");
                     }
                 }
             }

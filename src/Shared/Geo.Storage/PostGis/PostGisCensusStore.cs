@@ -250,32 +250,76 @@ public sealed class PostGisCensusStore : ICensusStore, ICensusRestore
             return rows;
         }, ct);
 
-    public async IAsyncEnumerable<ComponentLocation> ScanLocationsAsync([EnumeratorCancellation] CancellationToken ct = default)
-    {
-        // Streamed on one connection (no retry once rows flow: a half-read scan cannot be resumed transparently).
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("""
+    public IAsyncEnumerable<ComponentLocation> ScanLocationsAsync(CancellationToken ct = default) =>
+        StreamAsync("""
             SELECT code::bigint, status, GeometryType(geom) = 'POINT', CASE WHEN GeometryType(geom) = 'POINT' THEN ST_X(geom) END,
                    CASE WHEN GeometryType(geom) = 'POINT' THEN ST_Y(geom) END, CASE WHEN GeometryType(geom) <> 'POINT' THEN geom END
             FROM components;
-            """, c);
-        await using var r = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            """, static r =>
         {
             CensusText.TryParseStatus(r.GetString(1), out var status);
             if (r.GetBoolean(2))
             {
                 var x = r.GetDouble(3);
                 var y = r.GetDouble(4);
-                yield return new ComponentLocation(r.GetInt64(0), status, x, y, x, y, null);
+                return new ComponentLocation(r.GetInt64(0), status, x, y, x, y, null);
             }
-            else
+            var g = ToComponentGeometry(r.GetFieldValue<Geometry>(5));
+            var e = g.EnvelopeInternal;
+            return new ComponentLocation(r.GetInt64(0), status, e.MinX, e.MinY, e.MaxX, e.MaxY, g);
+        }, ct);
+
+    /// <summary>
+    /// Streams the rows of a constant query on one connection. A connection failure before the first row (a pooled
+    /// connection the restarted server closed) clears the pool and retries, like the grid store's reads; once rows
+    /// flow, a failure ends the stream with the exception (a half-read stream cannot be resumed transparently).
+    /// </summary>
+    private async IAsyncEnumerable<T> StreamAsync<T>(string sql, Func<NpgsqlDataReader, T> map, [EnumeratorCancellation] CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            NpgsqlConnection? c = null;
+            NpgsqlCommand? command = null;
+            NpgsqlDataReader? r = null;
+            bool any;
+            try
             {
-                var g = ToComponentGeometry(r.GetFieldValue<Geometry>(5));
-                var e = g.EnvelopeInternal;
-                yield return new ComponentLocation(r.GetInt64(0), status, e.MinX, e.MinY, e.MaxX, e.MaxY, g);
+                c = await OpenAsync(ct).ConfigureAwait(false);
+                command = new NpgsqlCommand(sql, c);
+                r = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                any = await r.ReadAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when ((e is StoreUnavailableException || PostGisGridStore.IsConnectionFailure(e, ct)) && attempt < 3)
+            {
+                await DisposeAllAsync(r, command, c).ConfigureAwait(false);
+                _db.DataSource.Clear();
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), ct).ConfigureAwait(false);
+                continue;
+            }
+            catch
+            {
+                await DisposeAllAsync(r, command, c).ConfigureAwait(false);
+                throw;
+            }
+            try
+            {
+                if (!any) yield break;
+                do yield return map(r);
+                while (await r.ReadAsync(ct).ConfigureAwait(false));
+                yield break;
+            }
+            finally
+            {
+                await DisposeAllAsync(r, command, c).ConfigureAwait(false);
             }
         }
+    }
+
+    private static async ValueTask DisposeAllAsync(NpgsqlDataReader? r, NpgsqlCommand? command, NpgsqlConnection? c)
+    {
+        if (r is not null) await r.DisposeAsync().ConfigureAwait(false);
+        if (command is not null) await command.DisposeAsync().ConfigureAwait(false);
+        if (c is not null) await c.DisposeAsync().ConfigureAwait(false);
     }
 
     // ---- single writes ----------------------------------------------------------------------------------------------
@@ -613,37 +657,21 @@ public sealed class PostGisCensusStore : ICensusStore, ICensusRestore
     // ---- restore (store copy) ---------------------------------------------------------------------------------------
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<CensusImportRecord> ReadImportsAsync([EnumeratorCancellation] CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("SELECT id, imported_at, actor, source, row_count FROM census_imports ORDER BY id;", c);
-        await using var r = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
-            yield return new CensusImportRecord(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
-                r.GetInt32(4));
-    }
+    public IAsyncEnumerable<CensusImportRecord> ReadImportsAsync(CancellationToken ct = default) =>
+        StreamAsync("SELECT id, imported_at, actor, source, row_count FROM census_imports ORDER BY id;", static r =>
+            new CensusImportRecord(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
+                r.GetInt32(4)), ct);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<StoredComponent> ReadAllComponentsAsync([EnumeratorCancellation] CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand($"SELECT {Columns}, import_id FROM components ORDER BY code;", c);
-        await using var r = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
-            yield return new StoredComponent(ReadComponent(r), r.IsDBNull(15) ? null : r.GetInt64(15));
-    }
+    public IAsyncEnumerable<StoredComponent> ReadAllComponentsAsync(CancellationToken ct = default) =>
+        StreamAsync($"SELECT {Columns}, import_id FROM components ORDER BY code;", static r =>
+            new StoredComponent(ReadComponent(r), r.IsDBNull(15) ? null : r.GetInt64(15)), ct);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<AuditRecord> ReadAllAuditAsync([EnumeratorCancellation] CancellationToken ct = default)
-    {
-        await using var c = await OpenAsync(ct).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(
-            "SELECT code, action, actor, at, version, before::text, after::text FROM component_audit ORDER BY id;", c);
-        await using var r = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
-            yield return new AuditRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3),
-                r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6));
-    }
+    public IAsyncEnumerable<AuditRecord> ReadAllAuditAsync(CancellationToken ct = default) =>
+        StreamAsync("SELECT code, action, actor, at, version, before::text, after::text FROM component_audit ORDER BY id;", static r =>
+            new AuditRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<DateTimeOffset>(3),
+                r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6)), ct);
 
     /// <inheritdoc />
     public Task<bool> IsCensusEmptyAsync(CancellationToken ct = default) =>
