@@ -6,7 +6,9 @@ using Geo.Benchmarks;
 // dotnet run -c Release -- vector-tiles [N] [DIR] [ROUNDS]   uncached MVT throughput (see benchmarks/vector-tiles/run.sh)
 // dotnet run -c Release -- --filter '*'      BenchmarkDotNet suites (figures in benchmarks/README.md)
 // dotnet run -c Release -- census 500000     census import, index, nearest and bbox latencies (timed, see README)
-//   ... census 500000 --import-only          the import alone (for profiling it)
+//   ... census 500000 --import-only          the import alone (for profiling it), with ogr2ogr as the peer
+// dotnet run -c Release -- census-import 200000 3   census import GeoPackage vs PostGIS COPY (benchmarks/store-import/run.sh census)
+if (args is ["census-import", ..]) return await CensusImportBench.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 200_000, args.Length > 2 ? int.Parse(args[2]) : 3);
 if (args is ["census", ..]) return await CensusBench.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 500_000, importOnly: args.Contains("--import-only"));
 if (args is ["stages", ..]) return BatchStages.Run(args.Length > 1 ? int.Parse(args[1]) : 200);
 if (args is ["vector-tiles", ..]) return VectorTileThroughput.Run(args);

@@ -3,6 +3,10 @@
 # BenchmarkDotNet, against a throwaway PostgreSQL 15 + PostGIS 3.3 cluster started here (as in PITFALLS.md; fsync
 # stays ON here so PostgreSQL pays for durability as the GeoPackage does with synchronous=FULL).
 # Usage: benchmarks/store-import/run.sh        (prints BenchmarkDotNet's table; results in BenchmarkDotNet.Artifacts)
+#        benchmarks/store-import/run.sh census [rows] [rounds]
+#            the census import instead: the same CSV of point components (default 200,000) imported end to end
+#            (parse, validate, derive grids, write) into the GeoPackage vs PostGIS (binary COPY), alternating backends
+#            for [rounds] rounds (default 3); prints each round, the medians, their ratio and the load average.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -26,4 +30,9 @@ psql -h 127.0.0.1 -p $pgport -U postgres -qc "CREATE DATABASE bench_tpl" >/dev/n
 psql -h 127.0.0.1 -p $pgport -U postgres -d bench_tpl -qc "CREATE EXTENSION postgis" >/dev/null
 export GEO_BENCH_PG="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=postgres"
 cd benchmarks/Geo.Benchmarks
-dotnet run -c Release -- --filter '*StoreImport*' "$@"
+if [[ "${1:-}" == census ]]; then
+  shift
+  dotnet run -c Release -- census-import "${1:-200000}" "${2:-3}"
+else
+  dotnet run -c Release -- --filter '*StoreImport*' "$@"
+fi

@@ -1,21 +1,31 @@
+using Geo.GridService.Census;
 using Geo.GridService.Storage;
 using Geo.Spatial.Failures;
+using Geo.Storage.GeoPackage;
+using Geo.Surveys;
 
 namespace Geo.Storage;
 
 /// <summary>What a copy moved.</summary>
-public sealed record StoreCopyReport(int Versions, int Grids, int Departments, int Rules, int ApiKeys);
+public sealed record StoreCopyReport(int Versions, int Grids, int Departments, int Rules, int ApiKeys,
+    int Classes = 0, long Components = 0, int Imports = 0, long AuditEntries = 0, int Surveys = 0);
 
 /// <summary>
 /// Copies everything one store holds into another, empty one, of either backend (GeoPackage to PostGIS when a city
 /// moves to the production store, PostGIS to GeoPackage for an offline copy): grid versions with their numbers,
-/// validity dates and import times, grids, departments, the matrix in order, API key hashes. The destination is
-/// written in one transaction: all or nothing. Afterwards the destination is read back and compared with what was
-/// read from the source; a difference is a failure (<c>store_copy_mismatch</c>).
+/// validity dates and import times, grids, departments, the matrix in order, API key hashes; the census (taxonomy with
+/// local classes, components with their versions, bulk imports, the audit trail); the survey records (not the COG
+/// files, which stay in the survey directory). Afterwards the destination is read back and compared with the source;
+/// a difference is a failure (<c>store_copy_mismatch</c>).
+/// <para>Volumes: the grid part is read whole (at most tens of thousands of grids); components and audit rows are
+/// streamed from the source into the destination (binary COPY into PostGIS) and compared streaming, so hundreds of
+/// thousands of components do not sit in memory. Each part (grids, census, surveys) is written in one transaction;
+/// the destination is checked empty for all of them before anything is written, so a refused copy writes nothing. A
+/// copy that fails part-way leaves a partial destination, which a second copy refuses: copy again into a fresh one.</para>
 /// </summary>
 public static class StoreCopy
 {
-    /// <summary>Progress of a copy: a phase and, while grids are written, how many of how many.</summary>
+    /// <summary>Progress of a copy: a phase (read, write, census, surveys, verify) and how many of how many.</summary>
     public readonly record struct Step(string Phase, long Done, long Total);
 
     public static async Task<Result<StoreCopyReport>> CopyAsync(IGridStore source, IGridStore destination, IProgress<Step>? progress = null,
@@ -26,24 +36,158 @@ public static class StoreCopy
         if (destination is not IStoreRestore restore)
             return Failure.BadRequest("store_copy_unsupported", "The destination store cannot take a copy.");
 
+        await using var sourceCensus = await StoreFactory.OpenCensusAsync(source, ct).ConfigureAwait(false);
+        await using var destinationCensus = await StoreFactory.OpenCensusAsync(destination, ct).ConfigureAwait(false);
+        await using var sourceSurveys = await StoreFactory.OpenSurveysAsync(source, SurveyPath(source), ct).ConfigureAwait(false);
+        await using var destinationSurveys = await StoreFactory.OpenSurveysAsync(destination, SurveyPath(destination), ct).ConfigureAwait(false);
+        if (sourceCensus is not ICensusRestore censusFrom || destinationCensus is not ICensusRestore censusTo)
+            return Failure.BadRequest("store_copy_unsupported", "The census of these stores cannot be copied.");
+        if (!await censusTo.IsCensusEmptyAsync(ct).ConfigureAwait(false) || (await destinationSurveys.ListAsync(ct).ConfigureAwait(false)).Count > 0)
+            return StoreContentCheck.NotEmpty(Describe(destination));
+
         progress?.Report(new Step("read", 0, 0));
         var content = await StoreContent.ReadAsync(source, null, ct).ConfigureAwait(false);
         var total = content.GridCount;
         progress?.Report(new Step("write", 0, total));
-        var written = await restore.RestoreAsync(content, new StepProgress(progress, total), ct).ConfigureAwait(false);
+        var written = await restore.RestoreAsync(content, new StepProgress(progress, "write", total), ct).ConfigureAwait(false);
         if (!written.IsOk) return Result<StoreCopyReport>.Fail(written.Failures);
+
+        // The census: small lists whole, components and audit streamed.
+        var classes = await sourceCensus.ListClassesAsync(ct).ConfigureAwait(false);
+        var imports = await ToListAsync(censusFrom.ReadImportsAsync(ct), ct).ConfigureAwait(false);
+        var componentTotal = await sourceCensus.CountAsync(ct).ConfigureAwait(false);
+        progress?.Report(new Step("census", 0, componentTotal));
+        var census = await censusTo.RestoreCensusAsync(classes, imports, censusFrom.ReadAllComponentsAsync(ct), censusFrom.ReadAllAuditAsync(ct),
+            new StepProgress(progress, "census", componentTotal), ct).ConfigureAwait(false);
+        if (!census.IsOk) return Result<StoreCopyReport>.Fail(census.Failures);
+
+        // Survey records: DSMs before the orthophotos that name them.
+        var surveys = (await sourceSurveys.ListAsync(ct).ConfigureAwait(false)).OrderBy(s => s.Kind == SurveyKind.Dsm ? 0 : 1).ToList();
+        progress?.Report(new Step("surveys", 0, surveys.Count));
+        foreach (var s in surveys)
+        {
+            var added = await destinationSurveys.AddAsync(s, ct).ConfigureAwait(false);
+            if (!added.IsOk) return Result<StoreCopyReport>.Fail(added.Failures);
+        }
 
         progress?.Report(new Step("verify", total, total));
         var back = await StoreContent.ReadAsync(destination, null, ct).ConfigureAwait(false);
-        var difference = StoreContentComparer.FirstDifference(content, back);
+        var difference = StoreContentComparer.FirstDifference(content, back)
+                         ?? await CensusComparer.FirstDifferenceAsync(sourceCensus, destinationCensus, ct).ConfigureAwait(false)
+                         ?? SurveyComparer.FirstDifference(await sourceSurveys.ListAsync(ct).ConfigureAwait(false),
+                             await destinationSurveys.ListAsync(ct).ConfigureAwait(false));
         if (difference is not null)
             return Failure.Conflict("store_copy_mismatch", $"The copy differs from the source: {difference}.");
-        return new StoreCopyReport(content.Versions.Count, total, content.Departments.Count, content.Rules.Count, content.ApiKeys.Count);
+        long audit = 0;
+        await foreach (var _ in censusFrom.ReadAllAuditAsync(ct).ConfigureAwait(false)) audit++;
+        return new StoreCopyReport(content.Versions.Count, total, content.Departments.Count, content.Rules.Count, content.ApiKeys.Count,
+            classes.Count, census.Value, imports.Count, audit, surveys.Count);
     }
 
-    private sealed class StepProgress(IProgress<Step>? inner, long total) : IProgress<long>
+    /// <summary>Where a store keeps its survey records when it is a GeoPackage: the file itself.</summary>
+    private static string SurveyPath(IGridStore store) => store is GeoPackageGridStore gp ? gp.FilePath : "";
+
+    private static string Describe(IGridStore store) => store switch
     {
-        public void Report(long value) => inner?.Report(new Step("write", value, total));
+        GeoPackageGridStore gp => gp.FilePath,
+        PostGis.PostGisGridStore pg => pg.Display,
+        _ => store.GetType().Name,
+    };
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items, CancellationToken ct)
+    {
+        var list = new List<T>();
+        await foreach (var item in items.WithCancellation(ct).ConfigureAwait(false)) list.Add(item);
+        return list;
+    }
+
+    private sealed class StepProgress(IProgress<Step>? inner, string phase, long total) : IProgress<long>
+    {
+        public void Report(long value) => inner?.Report(new Step(phase, value, total));
+    }
+}
+
+/// <summary>
+/// Value equality of two censuses, as stored: classes, imports, every component (all fields, geometry exactly: same
+/// vertices in the same order, SRID 4490, same type) and the audit trail in order. Components and audit are compared
+/// streaming, pairwise in code (resp. store) order.
+/// </summary>
+public static class CensusComparer
+{
+    /// <summary>Null when equal, else a short description of the first difference found.</summary>
+    public static async Task<string?> FirstDifferenceAsync(ICensusStore a, ICensusStore b, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (!(await a.ListClassesAsync(ct).ConfigureAwait(false)).SequenceEqual(await b.ListClassesAsync(ct).ConfigureAwait(false))) return "classes";
+        if (a is not ICensusRestore ra || b is not ICensusRestore rb) return "census backends without a full read";
+        var ia = new List<CensusImportRecord>();
+        await foreach (var i in ra.ReadImportsAsync(ct).ConfigureAwait(false)) ia.Add(i);
+        var ib = new List<CensusImportRecord>();
+        await foreach (var i in rb.ReadImportsAsync(ct).ConfigureAwait(false)) ib.Add(i);
+        if (!ia.SequenceEqual(ib)) return "census imports";
+
+        await using (var ea = ra.ReadAllComponentsAsync(ct).GetAsyncEnumerator(ct))
+        await using (var eb = rb.ReadAllComponentsAsync(ct).GetAsyncEnumerator(ct))
+        {
+            while (true)
+            {
+                var hasA = await ea.MoveNextAsync().ConfigureAwait(false);
+                var hasB = await eb.MoveNextAsync().ConfigureAwait(false);
+                if (hasA != hasB) return "component count";
+                if (!hasA) break;
+                if (ComponentDifference(ea.Current, eb.Current) is { } d) return $"component {ea.Current.Component.Code}: {d}";
+            }
+        }
+        await using (var ea = ra.ReadAllAuditAsync(ct).GetAsyncEnumerator(ct))
+        await using (var eb = rb.ReadAllAuditAsync(ct).GetAsyncEnumerator(ct))
+        {
+            long n = 0;
+            while (true)
+            {
+                var hasA = await ea.MoveNextAsync().ConfigureAwait(false);
+                var hasB = await eb.MoveNextAsync().ConfigureAwait(false);
+                if (hasA != hasB) return "audit entry count";
+                if (!hasA) break;
+                n++;
+                if (ea.Current != eb.Current) return $"audit entry {n} ({ea.Current.Code} {ea.Current.Action})";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Null when the two stored components are equal in every field, else the first field that differs.</summary>
+    public static string? ComponentDifference(StoredComponent x, StoredComponent y)
+    {
+        var a = x.Component;
+        var b = y.Component;
+        if (a.Code != b.Code) return "code";
+        if (x.ImportId != y.ImportId) return "import";
+        if (a.Name != b.Name || a.Owner != b.Owner || a.Remarks != b.Remarks || a.AttributesJson != b.AttributesJson) return "text fields";
+        if (a.CompetentDepartment != b.CompetentDepartment || a.Maintainer != b.Maintainer) return "departments";
+        if (a.Status != b.Status || a.Source != b.Source || a.FirstRecorded != b.FirstRecorded || a.LastChanged != b.LastChanged) return "status, source or dates";
+        if (a.Version != b.Version) return "version";
+        if (!a.GridCodes.SequenceEqual(b.GridCodes)) return "grids";
+        if (!a.Photos.SequenceEqual(b.Photos)) return "photos";
+        if (a.Geometry.GeometryType != b.Geometry.GeometryType || b.Geometry.SRID != 4490 || !a.Geometry.EqualsExact(b.Geometry)) return "geometry";
+        return null;
+    }
+}
+
+/// <summary>Value equality of two survey lists (as <see cref="ISurveyStore.ListAsync"/> orders them), footprints exactly.</summary>
+public static class SurveyComparer
+{
+    public static string? FirstDifference(IReadOnlyList<Survey> a, IReadOnlyList<Survey> b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Count != b.Count) return "survey count";
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (a[i] with { Footprint = b[i].Footprint } != b[i]) return $"survey {a[i].Id}";
+            if (!a[i].Footprint.EqualsExact(b[i].Footprint) || b[i].Footprint.SRID != 4490) return $"footprint of survey {a[i].Id}";
+        }
+        return null;
     }
 }
 

@@ -1,5 +1,7 @@
+using Geo.GridService.Census;
 using Geo.GridService.Storage;
 using Geo.Spatial.Failures;
+using Geo.Surveys;
 using Geo.Storage.GeoPackage;
 using Geo.Storage.PostGis;
 
@@ -72,4 +74,25 @@ public static class StoreFactory
         var password = new Npgsql.NpgsqlConnectionStringBuilder(spec.Target).Password;
         return string.IsNullOrEmpty(password) ? message : message.Replace(password, "***", StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The census on the same store as <paramref name="grids"/>: the same PostgreSQL database (sharing the grid store's
+    /// connection pool, revision and change feed; disposing it leaves the grid store open) or the same GeoPackage file.
+    /// </summary>
+    public static async Task<ICensusStore> OpenCensusAsync(IGridStore grids, CancellationToken ct = default) => grids switch
+    {
+        PostGisGridStore pg => PostGisCensusStore.On(pg),
+        GeoPackageGridStore gp => await GeoPackageCensusStore.OpenAsync(gp.FilePath, ct).ConfigureAwait(false),
+        _ => throw new NotSupportedException($"No census store for {grids.GetType().Name}."),
+    };
+
+    /// <summary>
+    /// The survey records beside <paramref name="grids"/>: in the same PostgreSQL database, or for a GeoPackage store in
+    /// the GeoPackage at <paramref name="geoPackagePath"/> (the store file itself, unless configured otherwise).
+    /// </summary>
+    public static async Task<ISurveyStore> OpenSurveysAsync(IGridStore grids, string geoPackagePath, CancellationToken ct = default) => grids switch
+    {
+        PostGisGridStore pg => PostGisSurveyStore.On(pg),
+        _ => await GeoPackageSurveyStore.OpenAsync(geoPackagePath, ct).ConfigureAwait(false),
+    };
 }

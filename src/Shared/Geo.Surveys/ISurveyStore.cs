@@ -4,10 +4,10 @@ namespace Geo.Surveys;
 
 /// <summary>
 /// Where survey records live (the COG files themselves live in the survey data directory). Implemented by the
-/// embedded GeoPackage store (table <c>surveys</c>, footprint geometry in EPSG:4490) and later by PostGIS; both run
+/// embedded GeoPackage store (table <c>surveys</c>, footprint geometry in EPSG:4490) and by PostGIS; both run
 /// the same contract test suite. A record is written in one transaction, after its COG was renamed into place.
 /// </summary>
-public interface ISurveyStore
+public interface ISurveyStore : IAsyncDisposable
 {
     /// <summary>
     /// Stores a new survey. Failures: <c>survey_exists</c> (Conflict) when the id or the SHA-256 of the same kind is

@@ -112,6 +112,16 @@ public abstract class CensusStoreContract
     }
 
     [Fact]
+    public async Task GetComponents_InTheOrderAsked_SkippingUnknownCodes()
+    {
+        await using var store = await StoreWith(Make("4104820101000001"), Make("4104820101000002"), Make("4104820101000003"));
+        var asked = new[] { "4104820101000003", "4104820101000009", "4104820101000001" }.Select(c => ComponentCode.Parse(c).Value).ToArray();
+        var got = await store.GetComponentsAsync(asked);
+        Assert.Equal(["4104820101000003", "4104820101000001"], got.Select(c => c.Code.Value));
+        Assert.Empty(await store.GetComponentsAsync([]));
+    }
+
+    [Fact]
     public async Task NextSerial_IsOneAboveTheHighest_PerCountyAndClass()
     {
         await using var store = await StoreWith(Make("4104820101000007"), Make("4104820101000003"), Make("4104820118000001"));

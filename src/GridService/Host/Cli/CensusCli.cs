@@ -9,7 +9,6 @@ using Geo.GridService.Host.Application;
 using Geo.GridService.Host.Census;
 using Geo.Spatial.Crs;
 using Geo.Spatial.Failures;
-using Geo.Storage.GeoPackage;
 using Spectre.Console;
 
 namespace Geo.GridService.Host.Cli;
@@ -26,23 +25,37 @@ internal static class CensusCli
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>The census stores on one GeoPackage file, opened together.</summary>
+    /// <summary>The grid and census stores of one store (GeoPackage file or PostgreSQL database), opened together.</summary>
     internal sealed class Session : IAsyncDisposable
     {
-        public required GeoPackageGridStore Grids { get; init; }
-        public required GeoPackageCensusStore Census { get; init; }
+        public required Storage.IGridStore Grids { get; init; }
+        public required ICensusStore Census { get; init; }
         public required CensusService Service { get; init; }
 
         public static async Task<Result<Session>> OpenAsync(ParseResult pr, Option<string> store, Option<string> countyOption, CancellationToken ct)
         {
             var county = CountyCode.Parse(pr.GetValue(countyOption));
             if (!county.IsOk) return Result<Session>.Fail(county.Failures);
-            var path = pr.GetValue(store)!;
-            var grids = await GeoPackageGridStore.OpenAsync(path, ct);
-            var census = await GeoPackageCensusStore.OpenAsync(path, ct);
-            var seeded = await TaxonomyFile.EnsureSeededAsync(census, ct);
-            if (!seeded.IsOk) return Result<Session>.Fail(seeded.Failures);
-            return new Session { Grids = grids, Census = census, Service = new CensusService(census, grids, new OwnershipService(grids), county.Value) };
+            var grids = await Geo.Storage.StoreFactory.OpenAsync(pr.GetValue(store)!, ct: ct);
+            ICensusStore? census = null;
+            try
+            {
+                census = await Geo.Storage.StoreFactory.OpenCensusAsync(grids, ct);
+                var seeded = await TaxonomyFile.EnsureSeededAsync(census, ct);
+                if (!seeded.IsOk)
+                {
+                    await census.DisposeAsync();
+                    await grids.DisposeAsync();
+                    return Result<Session>.Fail(seeded.Failures);
+                }
+                return new Session { Grids = grids, Census = census, Service = new CensusService(census, grids, new OwnershipService(grids), county.Value) };
+            }
+            catch
+            {
+                if (census is not null) await census.DisposeAsync();
+                await grids.DisposeAsync();
+                throw;
+            }
         }
 
         public async ValueTask DisposeAsync()
@@ -249,13 +262,8 @@ internal static class CensusCli
     /// <summary>Loads the sample census into the store's empty census (samples load); prints what happened.</summary>
     public static async Task<bool> LoadSampleCensusAsync(Storage.IGridStore store, CountyCode county, string dir, CancellationToken ct)
     {
-        if (store is not GeoPackageGridStore grids)
-        {
-            Console.WriteLine("census: this store backend has no census yet; nothing loaded");
-            return true;
-        }
-        await using var census = await GeoPackageCensusStore.OpenAsync(grids.FilePath, ct);
-        var r = await SampleLoader.LoadCensusIfEmptyAsync(new CensusService(census, grids, new OwnershipService(grids), county), dir, ct);
+        await using var census = await Geo.Storage.StoreFactory.OpenCensusAsync(store, ct);
+        var r = await SampleLoader.LoadCensusIfEmptyAsync(new CensusService(census, store, new OwnershipService(store), county), dir, ct);
         if (!r.IsOk)
         {
             CliOutput.Fail(r.Failures, "sample census");

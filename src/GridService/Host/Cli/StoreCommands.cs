@@ -60,6 +60,10 @@ internal static class StoreCommands
             Console.WriteLine($"departments: {(await store.ListDepartmentsAsync(ct)).Count}");
             Console.WriteLine($"rules:       {(await store.ListRulesAsync(ct)).Count}");
             Console.WriteLine($"api keys:    {(await store.ListApiKeysAsync(ct)).Count}");
+            await using (var census = await StoreFactory.OpenCensusAsync(store, ct))
+                Console.WriteLine($"components:  {await census.CountAsync(ct)} ({(await census.ListClassesAsync(ct)).Count} classes)");
+            await using (var surveys = await StoreFactory.OpenSurveysAsync(store, spec.Value.Target, ct))
+                Console.WriteLine($"surveys:     {(await surveys.ListAsync(ct)).Count}");
             return 0;
         });
         return cmd;
@@ -69,7 +73,7 @@ internal static class StoreCommands
     {
         var from = new Option<string>("--from") { Description = "Source store (GeoPackage path or PostgreSQL URI / connection string)", Required = true };
         var to = new Option<string>("--to") { Description = "Destination store, empty (created and migrated when new)", Required = true };
-        var cmd = new Command("copy", "Copy everything (grid versions, grids, departments, matrix, API key hashes) into an empty store, all or nothing")
+        var cmd = new Command("copy", "Copy everything (grid versions, grids, departments, matrix, API key hashes, census with audit, survey records) into an empty store, then verify")
         {
             from, to,
         };
@@ -94,6 +98,7 @@ internal static class StoreCommands
                 {
                     var read = ctx.AddTask("读取 read", maxValue: 1);
                     var write = ctx.AddTask("写入 write grids", autoStart: false);
+                    var census = ctx.AddTask("写入 write census", autoStart: false);
                     var verify = ctx.AddTask("核对 verify", autoStart: false, maxValue: 1);
                     var progress = new Progress<StoreCopy.Step>(step =>
                     {
@@ -105,8 +110,15 @@ internal static class StoreCommands
                                 write.MaxValue = Math.Max(1, step.Total);
                                 write.Value = step.Done;
                                 break;
+                            case "census":
+                                write.Value = write.MaxValue;
+                                if (!census.IsStarted) census.StartTask();
+                                census.MaxValue = Math.Max(1, step.Total);
+                                census.Value = step.Done;
+                                break;
                             case "verify":
                                 write.Value = write.MaxValue;
+                                census.Value = census.MaxValue;
                                 if (!verify.IsStarted) verify.StartTask();
                                 break;
                         }
@@ -116,8 +128,9 @@ internal static class StoreCommands
                 });
             if (!result.IsOk) return CliOutput.Fail(result.Failures);
             var r = result.Value;
-            Console.WriteLine($"copied {r.Versions} grid versions ({r.Grids} grids), {r.Departments} departments, {r.Rules} rules, {r.ApiKeys} API keys " +
-                              $"from {source.Value.Display} to {destination.Value.Display}; verified equal");
+            Console.WriteLine($"copied {r.Versions} grid versions ({r.Grids} grids), {r.Departments} departments, {r.Rules} rules, {r.ApiKeys} API keys, " +
+                              $"{r.Classes} classes, {r.Components} components ({r.Imports} imports, {r.AuditEntries} audit entries), {r.Surveys} survey records " +
+                              $"from {source.Value.Display} to {destination.Value.Display}; verified equal (survey COG files are not copied: keep the survey directory)");
             return 0;
         });
         return cmd;

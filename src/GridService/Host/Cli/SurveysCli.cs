@@ -5,7 +5,6 @@ using Geo.GridService.Host.Application;
 using Geo.GridService.Host.Http;
 using Geo.Spatial.Failures;
 using Geo.Spatial.Tiles;
-using Geo.Storage.GeoPackage;
 using Geo.Surveys;
 using Geo.Surveys.Synthetic;
 using Geo.Tiles;
@@ -38,7 +37,8 @@ internal static class SurveysCli
         {
             if (!DateOnly.TryParseExact(pr.GetValue(date), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
                 return CliOutput.Fail(Failure.BadRequest(SurveyFailureCodes.DateInvalid, "--date must be yyyy-MM-dd."));
-            await using var store = await GeoPackageSurveyStore.OpenAsync(HostOptions(pr, storeOption).SurveyStorePath, ct);
+            await using var grids = await Geo.Storage.StoreFactory.OpenAsync(HostOptions(pr, storeOption).Store, ct: ct);
+            await using var store = await Geo.Storage.StoreFactory.OpenSurveysAsync(grids, HostOptions(pr, storeOption).SurveyStorePath, ct);
             var ingest = new SurveyIngest(store, Options(pr, storeOption));
             var path = Path.GetFullPath(pr.GetValue(file)!);
             var dsmPath = pr.GetValue(dsm) is { } d ? Path.GetFullPath(d) : null;
@@ -53,7 +53,8 @@ internal static class SurveysCli
         var list = new Command("list", "List surveys (bounds in EPSG:4326: west south east north)");
         list.SetAction(async (pr, ct) =>
         {
-            await using var store = await GeoPackageSurveyStore.OpenAsync(HostOptions(pr, storeOption).SurveyStorePath, ct);
+            await using var grids = await Geo.Storage.StoreFactory.OpenAsync(HostOptions(pr, storeOption).Store, ct: ct);
+            await using var store = await Geo.Storage.StoreFactory.OpenSurveysAsync(grids, HostOptions(pr, storeOption).SurveyStorePath, ct);
             foreach (var s in await store.ListAsync(ct))
                 Console.WriteLine($"{s.Id}\t{(s.Kind == SurveyKind.Dsm ? "dsm" : "ortho")}\t{s.FlightDate:yyyy-MM-dd}\t{s.Name}\t{s.Width}x{s.Height}\t{s.GsdMetres:0.###} m/px\t{s.BoundsLonLat}");
             return 0;
@@ -65,7 +66,8 @@ internal static class SurveysCli
         {
             var parsed = SurveyId.Parse(pr.GetValue(id));
             if (!parsed.IsOk) return CliOutput.Fail(parsed.Failures);
-            await using var store = await GeoPackageSurveyStore.OpenAsync(HostOptions(pr, storeOption).SurveyStorePath, ct);
+            await using var grids = await Geo.Storage.StoreFactory.OpenAsync(HostOptions(pr, storeOption).Store, ct: ct);
+            await using var store = await Geo.Storage.StoreFactory.OpenSurveysAsync(grids, HostOptions(pr, storeOption).SurveyStorePath, ct);
             var r = await new SurveyIngest(store, Options(pr, storeOption)).RemoveAsync(parsed.Value, ct);
             if (!r.IsOk) return CliOutput.Fail(r.Failures);
             if (!r.Value) return CliOutput.Fail(Failure.NotFound(SurveyFailureCodes.SurveyNotFound, $"No survey {parsed.Value}."));
@@ -127,7 +129,8 @@ internal static class SurveysCli
             {
                 var parsed = SurveyId.Parse(pr.GetValue(survey));
                 if (!parsed.IsOk) return CliOutput.Fail(parsed.Failures);
-                await using var store = await GeoPackageSurveyStore.OpenAsync(HostOptions(pr, storeOption).SurveyStorePath, ct);
+                await using var grids = await Geo.Storage.StoreFactory.OpenAsync(HostOptions(pr, storeOption).Store, ct: ct);
+            await using var store = await Geo.Storage.StoreFactory.OpenSurveysAsync(grids, HostOptions(pr, storeOption).SurveyStorePath, ct);
                 var s = await store.GetAsync(parsed.Value, ct);
                 if (s is null) return CliOutput.Fail(Failure.NotFound(SurveyFailureCodes.SurveyNotFound, $"No survey {parsed.Value}."));
                 var ingest = new SurveyIngest(store, Options(pr, storeOption));

@@ -9,7 +9,6 @@ using Geo.GridService.Host.Census;
 using Geo.GridService.Storage;
 using Geo.Spatial.Crs;
 using Geo.Spatial.Failures;
-using Geo.Storage.GeoPackage;
 using Microsoft.Extensions.Options;
 using NetTopologySuite.Geometries;
 
@@ -23,13 +22,10 @@ namespace Geo.GridService.Host.Http;
 /// </summary>
 public static class CensusApi
 {
-    /// <summary>Registers the census store (the same GeoPackage file as the grid store) and its services.</summary>
+    /// <summary>Registers the census store (on the grid store's backend: the same GeoPackage file or PostgreSQL database) and its services.</summary>
     public static void AddCensus(IServiceCollection services, IGridStore store, CountyCode county)
     {
-        // The census has a GeoPackage backend only so far (PostGIS: issue #6 runs CensusStoreContract when it adds one);
-        // with another grid store the census endpoints are simply not mapped.
-        if (store is not GeoPackageGridStore gp) return;
-        services.AddSingleton<ICensusStore>(_ => GeoPackageCensusStore.OpenAsync(gp.FilePath).GetAwaiter().GetResult());
+        services.AddSingleton<ICensusStore>(_ => Geo.Storage.StoreFactory.OpenCensusAsync(store).GetAwaiter().GetResult());
         services.AddSingleton(sp => new CensusService(sp.GetRequiredService<ICensusStore>(), store, sp.GetRequiredService<OwnershipService>(), county));
         services.AddSingleton(sp => new CensusImport(sp.GetRequiredService<CensusService>()));
         // Published: the components vector tile layer and the OGC API Features collection.

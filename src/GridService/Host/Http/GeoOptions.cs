@@ -73,8 +73,8 @@ public sealed class GeoOptions
             : Path.GetFullPath(Path.Combine("data", "surveys"));
 
     /// <summary>
-    /// The GeoPackage holding the survey records: the store itself when it is a GeoPackage; with a PostgreSQL store
-    /// (no PostGIS survey store yet) <c>surveys.gpkg</c> in the survey directory.
+    /// The GeoPackage holding the survey records when the store is a GeoPackage: the store itself. (With a PostgreSQL
+    /// store the records are in the database; the survey directory, shared by the instances, holds only the COGs.)
     /// </summary>
     public string SurveyStorePath => StoreIsGeoPackage ? Store : Path.Combine(ResolvedSurveyDirectory, "surveys.gpkg");
 

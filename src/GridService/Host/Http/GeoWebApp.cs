@@ -46,7 +46,7 @@ public static class GeoWebApp
         services.AddGeoRateLimits(options, registry);
         services.AddSingleton<Application.Features.IFeatureCollectionSource, Application.Features.GridFeatureSource>();
         services.AddHostedService<StoreWatcher>();
-        SurveyServices.Add(services, options);
+        SurveyServices.Add(services, store, options);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -161,12 +161,13 @@ public static class GeoWebApp
 /// <summary>
 /// Picks up writes made by other processes (another service instance on the same database, a CLI import): follows the
 /// store's change feed (<see cref="IStoreChanges"/>: LISTEN/NOTIFY on PostGIS, within milliseconds; revision polling
-/// every <see cref="GeoOptions.RefreshIntervalMs"/> on the GeoPackage) and refreshes the ownership snapshot and the key
-/// registry when the revision moved. While the store is unreachable the current snapshot keeps answering; the refresh
+/// every <see cref="GeoOptions.RefreshIntervalMs"/> on the GeoPackage) and refreshes the ownership snapshot, the key
+/// registry and the census index when the revision moved (census writes move the same revision; the vector tile cache
+/// is keyed by it, so tiles of the components layer follow too). While the store is unreachable the current snapshot keeps answering; the refresh
 /// is retried until it succeeds.
 /// </summary>
 internal sealed class StoreWatcher(IGridStore store, OwnershipService ownership, ApiKeyRegistry registry, IOptions<GeoOptions> options,
-    ILogger<StoreWatcher> log) : BackgroundService
+    ILogger<StoreWatcher> log, IServiceProvider services) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -192,6 +193,20 @@ internal sealed class StoreWatcher(IGridStore store, OwnershipService ownership,
                     {
                         log.LogWarning(e, "Refreshing from the store failed; will retry");
                         await Task.Delay(interval, stoppingToken);
+                    }
+                }
+                // The census index (nearest-N, map windows, OGC bbox) follows the same revision: rebuild it now rather
+                // than on the next request after another instance's census write. Best effort: a request rebuilds it
+                // anyway when it finds it stale.
+                if (services.GetService<Census.CensusService>() is { } census)
+                {
+                    try
+                    {
+                        await census.IndexAsync(stoppingToken);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        log.LogWarning(e, "Rebuilding the census index failed; the next census request retries");
                     }
                 }
             }

@@ -1,16 +1,16 @@
 using Geo.GridService.Host.Application;
-using Geo.Storage.GeoPackage;
 using Geo.Surveys;
 
 namespace Geo.GridService.Host.Http;
 
-/// <summary>Registers the survey catalog (GeoPackage survey store in the same file as the grids), the ingest worker,
-/// and at start-up sweeps what an interrupted ingest left and loads the sample surveys into an empty store.</summary>
+/// <summary>Registers the survey catalog (survey records beside the grids: the same GeoPackage file or PostgreSQL
+/// database), the ingest worker, and at start-up sweeps what an interrupted ingest left and loads the sample surveys
+/// into an empty store.</summary>
 internal static class SurveyServices
 {
-    public static void Add(IServiceCollection services, GeoOptions options)
+    public static void Add(IServiceCollection services, Storage.IGridStore grids, GeoOptions options)
     {
-        var store = GeoPackageSurveyStore.OpenAsync(options.SurveyStorePath).GetAwaiter().GetResult();
+        var store = Geo.Storage.StoreFactory.OpenSurveysAsync(grids, options.SurveyStorePath).GetAwaiter().GetResult();
         services.AddSingleton<ISurveyStore>(store);
         services.AddSingleton(new SurveyCatalog(store, new SurveyOptions
         {

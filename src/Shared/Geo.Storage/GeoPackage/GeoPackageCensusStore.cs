@@ -19,7 +19,7 @@ namespace Geo.Storage.GeoPackage;
 /// <para>Concurrency as in <see cref="GeoPackageGridStore"/>: writes serialised in-process by a semaphore and across
 /// processes (and against the grid store object on the same file) by <c>BEGIN IMMEDIATE</c>; reads see the last commit.</para>
 /// </summary>
-public sealed class GeoPackageCensusStore : ICensusStore
+public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
 {
     private const int SqliteConstraint = 19;
     private const int SqliteConstraintUnique = 2067;

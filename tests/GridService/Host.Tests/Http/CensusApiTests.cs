@@ -6,8 +6,15 @@ using Geo.GridService.Host.Tests.Support;
 
 namespace Geo.GridService.Host.Tests.Http;
 
-/// <summary>The census over HTTP on a real service and store (imports and edits change it: a service of its own).</summary>
-public class CensusApiTests(ServiceFixture service) : IClassFixture<ServiceFixture>
+/// <summary>The census over HTTP on the GeoPackage service (imports and edits change it: a service of its own).</summary>
+public sealed class CensusApiTests(ServiceFixture service) : CensusApiContract(service), IClassFixture<ServiceFixture>;
+
+/// <summary>The same census HTTP suite on a service whose store is PostgreSQL/PostGIS.</summary>
+[Trait("Category", "PostGis")]
+public sealed class PostGisCensusApiTests(PostGisServiceFixture service) : CensusApiContract(service), IClassFixture<PostGisServiceFixture>;
+
+/// <summary>The census over HTTP on a real service and store, whichever backend the fixture runs on.</summary>
+public abstract class CensusApiContract(ServiceFixture service)
 {
     private static StringContent Csv(string text) => new(text, Encoding.UTF8, "text/csv");
 

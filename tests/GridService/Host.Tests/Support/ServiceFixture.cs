@@ -4,7 +4,10 @@ using System.Net.Sockets;
 using Geo.GridService.Host.Application;
 using Geo.GridService.Host.Http;
 using Geo.GridService.Host.Samples;
+using Geo.GridService.Storage;
 using Geo.Storage.GeoPackage;
+using Geo.Storage.PostGis;
+using Geo.Storage.Tests.PostGis;
 using Microsoft.AspNetCore.Builder;
 using System.Net.Http.Json;
 
@@ -13,8 +16,9 @@ namespace Geo.GridService.Host.Tests.Support;
 /// <summary>
 /// A real service on a real Kestrel socket (127.0.0.1, a free port) over a real GeoPackage file in a temp directory,
 /// loaded with the generated Ruzhou samples. Keys for each role are created through the store.
+/// <see cref="PostGisServiceFixture"/> is the same service on a real PostgreSQL/PostGIS database.
 /// </summary>
-public sealed class ServiceFixture : IAsyncLifetime
+public class ServiceFixture : IAsyncLifetime
 {
     public const string AdminKey = "test-bootstrap-admin-key-0123456789";
 
@@ -23,19 +27,21 @@ public sealed class ServiceFixture : IAsyncLifetime
     public string SamplesDir => Path.Combine(Dir, "samples");
     public Uri BaseAddress { get; private set; } = null!;
     public WebApplication App { get; private set; } = null!;
-    public GeoPackageGridStore Store { get; private set; } = null!;
+    public IGridStore Store { get; private set; } = null!;
     public Dictionary<string, string> Keys { get; } = new();
 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Dir);
         RuzhouSamples.Write(SamplesDir);
-        Store = await GeoPackageGridStore.OpenAsync(StorePath);
+        var (store, spec) = await OpenStoreAsync();
+        Store = store;
         var port = FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{port}");
         App = GeoWebApp.Build(Store, new GeoOptions
         {
-            Store = StorePath,
+            Store = spec,
+            SurveyDirectory = Path.Combine(Dir, "surveys"),
             BootstrapAdminKey = AdminKey,
             LoadSamples = SamplesDir,
             RefreshIntervalMs = 200,
@@ -51,6 +57,9 @@ public sealed class ServiceFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The store the service runs on and the spec naming it (a GeoPackage file in <see cref="Dir"/>).</summary>
+    protected virtual async Task<(IGridStore Store, string Spec)> OpenStoreAsync() => (await GeoPackageGridStore.OpenAsync(StorePath), StorePath);
+
     /// <summary>A client; role null = anonymous, "admin-bootstrap" = the configured bootstrap key.</summary>
     public HttpClient Client(string? role = null)
     {
@@ -60,7 +69,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         return c;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await App.StopAsync();
         await App.DisposeAsync();
@@ -73,6 +82,25 @@ public sealed class ServiceFixture : IAsyncLifetime
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>The same service on a PostgreSQL 15 + PostGIS database in a throwaway cluster of its own.</summary>
+public sealed class PostGisServiceFixture : ServiceFixture
+{
+    private PostgresCluster? _cluster;
+
+    protected override async Task<(IGridStore Store, string Spec)> OpenStoreAsync()
+    {
+        _cluster = await PostgresCluster.StartAsync();
+        var cs = await _cluster.CreateDatabaseAsync();
+        return (await PostGisGridStore.OpenAsync(cs), cs);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_cluster is not null) await _cluster.DisposeAsync();
     }
 }
 
