@@ -9,6 +9,7 @@ using Geo.Benchmarks;
 if (args is ["census", ..]) return await CensusBench.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 500_000);
 if (args is ["stages", ..]) return BatchStages.Run(args.Length > 1 ? int.Parse(args[1]) : 200);
 if (args is ["vector-tiles", ..]) return VectorTileThroughput.Run(args);
+if (args is ["raster-tiles", ..]) return RasterTileLatency.Run(args);
 if (args is ["verify", ..]) return OwnershipExactness.Run(args.Length > 1 ? int.Parse(args[1]) : 1_000_000);
 BenchmarkSwitcher.FromAssembly(typeof(OwnershipLookupBenchmarks).Assembly).Run(args);
 return 0;

@@ -137,6 +137,20 @@ internal static unsafe partial class GdalNative
     [LibraryImport(Lib)]
     internal static partial int GDALGetOverviewCount(IntPtr band);
 
+    /// <summary>Borrowed: owned by the parent band's dataset. 0-based index.</summary>
+    [LibraryImport(Lib)]
+    internal static partial IntPtr GDALGetOverview(IntPtr band, int index);
+
+    /// <summary>Borrowed: owned by the band (an internal mask, a nodata mask or the all-valid mask).</summary>
+    [LibraryImport(Lib)]
+    internal static partial IntPtr GDALGetMaskBand(IntPtr band);
+
+    [LibraryImport(Lib)]
+    internal static partial int GDALGetRasterBandXSize(IntPtr band);
+
+    [LibraryImport(Lib)]
+    internal static partial int GDALGetRasterBandYSize(IntPtr band);
+
     [LibraryImport(Lib)]
     internal static partial int GDALRasterIO(
         IntPtr band, int rwFlag, int xOff, int yOff, int xSize, int ySize, void* buffer, int bufXSize, int bufYSize,
