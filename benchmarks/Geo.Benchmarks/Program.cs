@@ -5,6 +5,7 @@ using Geo.Benchmarks;
 // dotnet run -c Release -- stages [N]       quick CPU-time split of a 10,000-point batch (no BenchmarkDotNet)
 // dotnet run -c Release -- vector-tiles [N] [DIR] [ROUNDS]   uncached MVT throughput (see benchmarks/vector-tiles/run.sh)
 // dotnet run -c Release -- --filter '*'      BenchmarkDotNet suites (figures in benchmarks/README.md)
+// dotnet run -c Release -- raster-tiles COG [N] [jpg] [--compare]   uncached raster tile split (see benchmarks/raster-tiles/run.sh)
 // dotnet run -c Release -- census 500000     census import, index, nearest and bbox latencies (timed, see README)
 if (args is ["census", ..]) return await CensusBench.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 500_000);
 if (args is ["stages", ..]) return BatchStages.Run(args.Length > 1 ? int.Parse(args[1]) : 200);
