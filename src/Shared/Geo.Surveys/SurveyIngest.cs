@@ -89,7 +89,10 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
         var limits = RasterLimits.Default;
         InspectedRaster inspected;
         {
-            var opened = SurveyInspector.Open(submission.SourcePath, limits);
+            // Both cores decode the source (GeoTIFF multi-threaded decoding is set up at open) and compute the
+            // overviews (read during the conversion): GDAL_NUM_THREADS on this thread only, for this call.
+            Result<InspectedRaster> opened;
+            using (GdalRuntime.ThreadConfig("GDAL_NUM_THREADS", "ALL_CPUS")) opened = SurveyInspector.Open(submission.SourcePath, limits);
             if (!opened.IsOk) return Result<Survey>.Fail(opened.Failures);
             inspected = opened.Value;
         }
@@ -141,25 +144,29 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
         try
         {
             {
-                Result<GdalDataset> converted;
+                Result<GdalDataset>? attempt = null;
                 try
                 {
-                    converted = GdalApps.Translate(source.Dataset, partial, CogArguments(kind, facts),
-                        new GdalProgress(Scaled(progress, 0, 0.9) is { } p ? f => p.Report(f) : null, duplicateFound.Token));
+                    using (GdalRuntime.ThreadConfig("GDAL_NUM_THREADS", "ALL_CPUS"))
+                    {
+                        attempt = GdalApps.Translate(source.Dataset, partial, CogArguments(kind, facts),
+                            new GdalProgress(Scaled(progress, 0, 0.9) is { } p ? f => p.Report(f) : null, duplicateFound.Token));
+                    }
                 }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested && duplicateFound.IsCancellationRequested)
                 {
-                    converted = default!; // the hash found a duplicate: answered below
+                    // the hash found a duplicate: answered below
                 }
 
                 var (digest, existing) = await hashing.ConfigureAwait(false);
                 if (existing is not null)
                 {
-                    if (converted is { IsOk: true }) converted.Value.Dispose();
+                    if (attempt is { IsOk: true } done) done.Value.Dispose();
                     return Exists(existing);
                 }
 
                 sha = digest;
+                var converted = attempt ?? throw new InvalidOperationException("The conversion was cancelled without a duplicate.");
                 if (!converted.IsOk)
                 {
                     return Failure.Invalid(SurveyFailureCodes.ConversionFailed, "Converting the survey failed: " + converted.Failure.Message);

@@ -36,6 +36,12 @@ internal static unsafe partial class GdalNative
     internal static partial void CPLSetConfigOption(string key, string? value);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial void CPLSetThreadLocalConfigOption(string key, string? value);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial byte* CPLGetThreadLocalConfigOption(string key, string? defaultValue);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial byte* CPLGetConfigOption(string key, string? defaultValue);
 
     [LibraryImport(Lib)]
