@@ -5,6 +5,7 @@ using Geo.Benchmarks;
 // dotnet run -c Release -- stages [N]       quick CPU-time split of a 10,000-point batch (no BenchmarkDotNet)
 // dotnet run -c Release -- vector-tiles [N] [DIR] [ROUNDS]   uncached MVT throughput (see benchmarks/vector-tiles/run.sh)
 // dotnet run -c Release -- --filter '*'      BenchmarkDotNet suites (figures in benchmarks/README.md)
+// dotnet run -c Release -- raster-tiles COG [N] [jpg] [--compare]   uncached raster tile split (see benchmarks/raster-tiles/run.sh)
 // dotnet run -c Release -- census 500000     census import, index, nearest and bbox latencies (timed, see README)
 //   ... census 500000 --import-only          the import alone (for profiling it), with ogr2ogr as the peer
 // dotnet run -c Release -- census-import 200000 3   census import GeoPackage vs PostGIS COPY (benchmarks/store-import/run.sh census)
@@ -12,6 +13,7 @@ if (args is ["census-import", ..]) return await CensusImportBench.RunAsync(args.
 if (args is ["census", ..]) return await CensusBench.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 500_000, importOnly: args.Contains("--import-only"));
 if (args is ["stages", ..]) return BatchStages.Run(args.Length > 1 ? int.Parse(args[1]) : 200);
 if (args is ["vector-tiles", ..]) return VectorTileThroughput.Run(args);
+if (args is ["raster-tiles", ..]) return RasterTileLatency.Run(args);
 if (args is ["verify", ..]) return OwnershipExactness.Run(args.Length > 1 ? int.Parse(args[1]) : 1_000_000);
 BenchmarkSwitcher.FromAssembly(typeof(OwnershipLookupBenchmarks).Assembly).Run(args);
 return 0;

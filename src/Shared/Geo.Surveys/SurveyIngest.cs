@@ -31,7 +31,7 @@ public sealed record SurveySubmission(
 /// <para>Crash safety: the COG is written as <c>.partial-{id}.tif</c>, renamed into place, then the record is
 /// committed in one transaction. A survey is visible only through its record, so a kill at any point leaves no half
 /// survey; <see cref="SurveyFiles.Sweep"/> removes the leftovers (partials, orphans) at the next start.</para>
-/// <para>Progress: 0-0.15 hashing, 0.15-0.9 conversion (GDAL's own callback), then footprint and store.</para>
+/// <para>Progress: 0-0.9 conversion (GDAL's own callback; the SHA-256 runs beside it on another core), then footprint and store.</para>
 /// </summary>
 public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
 {
@@ -89,7 +89,10 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
         var limits = RasterLimits.Default;
         InspectedRaster inspected;
         {
-            var opened = SurveyInspector.Open(submission.SourcePath, limits);
+            // Both cores decode the source (GeoTIFF multi-threaded decoding is set up at open) and compute the
+            // overviews (read during the conversion): GDAL_NUM_THREADS on this thread only, for this call.
+            Result<InspectedRaster> opened;
+            using (GdalRuntime.ThreadConfig("GDAL_NUM_THREADS", "ALL_CPUS")) opened = SurveyInspector.Open(submission.SourcePath, limits);
             if (!opened.IsOk) return Result<Survey>.Fail(opened.Failures);
             inspected = opened.Value;
         }
@@ -116,12 +119,6 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
             bounds = inCity.Value;
         }
 
-        var sha = await Sha256Async(submission.SourcePath, Scaled(progress, 0, 0.15), ct).ConfigureAwait(false);
-        if (await store.FindBySha256Async(sha, kind, ct).ConfigureAwait(false) is { } existing)
-        {
-            return Exists(existing);
-        }
-
         if (submission.PairedDsmId is { } dsmId && await store.GetAsync(dsmId, ct).ConfigureAwait(false) is not { Kind: SurveyKind.Dsm })
         {
             return Failure.Invalid(SurveyFailureCodes.PairedDsmMissing, $"No DSM survey {dsmId} is stored.");
@@ -133,11 +130,43 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
         var partial = Path.Combine(directory, SurveyFiles.PartialPrefix + id.Value + ".tif");
         var final = Path.Combine(directory, id.Value + ".tif");
         var committed = false;
+        // The SHA-256 pass runs on another core while GDAL converts (the file is read twice, but at the same time and
+        // mostly from the page cache); a duplicate found by it cancels the conversion.
+        using var duplicateFound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var hashing = Task.Run(async () =>
+        {
+            var digest = await Sha256Async(submission.SourcePath, null, ct).ConfigureAwait(false);
+            var existing = await store.FindBySha256Async(digest, kind, ct).ConfigureAwait(false);
+            if (existing is not null) await duplicateFound.CancelAsync().ConfigureAwait(false);
+            return (digest, existing);
+        }, ct);
+        string sha;
         try
         {
             {
-                var converted = GdalApps.Translate(source.Dataset, partial, CogArguments(kind, facts),
-                    new GdalProgress(Scaled(progress, 0.15, 0.9) is { } p ? f => p.Report(f) : null, ct));
+                Result<GdalDataset>? attempt = null;
+                try
+                {
+                    using (GdalRuntime.ThreadConfig("GDAL_NUM_THREADS", "ALL_CPUS"))
+                    {
+                        attempt = GdalApps.Translate(source.Dataset, partial, CogArguments(kind, facts),
+                            new GdalProgress(Scaled(progress, 0, 0.9) is { } p ? f => p.Report(f) : null, duplicateFound.Token));
+                    }
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested && duplicateFound.IsCancellationRequested)
+                {
+                    // the hash found a duplicate: answered below
+                }
+
+                var (digest, existing) = await hashing.ConfigureAwait(false);
+                if (existing is not null)
+                {
+                    if (attempt is { IsOk: true } done) done.Value.Dispose();
+                    return Exists(existing);
+                }
+
+                sha = digest;
+                var converted = attempt ?? throw new InvalidOperationException("The conversion was cancelled without a duplicate.");
                 if (!converted.IsOk)
                 {
                     return Failure.Invalid(SurveyFailureCodes.ConversionFailed, "Converting the survey failed: " + converted.Failure.Message);

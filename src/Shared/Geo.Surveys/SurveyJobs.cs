@@ -32,6 +32,13 @@ public sealed class SurveyJobs
     private readonly Channel<(string Id, Func<IProgress<double>, CancellationToken, Task<Result<Survey>>> Work)> _queue =
         Channel.CreateUnbounded<(string, Func<IProgress<double>, CancellationToken, Task<Result<Survey>>>)>(new UnboundedChannelOptions { SingleReader = true });
 
+    /// <summary>The failure code of a job stopped by <see cref="Timeout"/>.</summary>
+    public const string TimeoutCode = "ingest_timeout";
+
+    /// <summary>Wall-clock limit of one job (null = none). A job over it is cancelled (GDAL stops at its next progress
+    /// call, the partial COG is deleted, nothing is stored) and fails with <c>ingest_timeout</c>.</summary>
+    public TimeSpan? Timeout { get; set; }
+
     /// <summary>Queues work; returns the queued job.</summary>
     public JobStatus Enqueue(Func<IProgress<double>, CancellationToken, Task<Result<Survey>>> work)
     {
@@ -55,9 +62,17 @@ public sealed class SurveyJobs
             Update(id, s => s with { State = JobState.Running });
             var progress = new Progress(this, id);
             Result<Survey> result;
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (Timeout is { } timeout) limit.CancelAfter(timeout);
             try
             {
-                result = await Task.Run(() => work(progress, ct), ct).ConfigureAwait(false);
+                result = await Task.Run(() => work(progress, limit.Token), limit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested && limit.IsCancellationRequested)
+            {
+                Update(id, s => s with { State = JobState.Failed, Problem = new Failure(TimeoutCode,
+                    $"The ingest took longer than the limit of {Timeout?.TotalSeconds:0} s and was stopped; nothing was stored.", FailureKind.Unavailable) });
+                continue;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -13,7 +13,7 @@ public sealed class GdalRuntimeTests(Samples samples) : LeakCheckedTest(samples)
 
         Assert.Equal("EMPTY_DIR", GdalRuntime.GetConfigOption("GDAL_DISABLE_READDIR_ON_OPEN"));
         Assert.Contains("VRT", GdalRuntime.GetConfigOption("GDAL_SKIP"));
-        Assert.Equal(256L * 1024 * 1024, GdalRuntime.CacheMaxBytes);
+        Assert.Equal(1024L * 1024 * 1024, GdalRuntime.CacheMaxBytes);
     }
 
     [Fact]

@@ -17,12 +17,16 @@ public sealed class SurveyCatalog : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<RasterTileSource>> _sources = new(StringComparer.Ordinal);
 
-    public SurveyCatalog(ISurveyStore store, SurveyOptions options, long tileCacheBytes)
+    public SurveyCatalog(ISurveyStore store, SurveyOptions options, long tileCacheBytes, RenderGate? renderGate = null)
     {
         Store = store;
         Ingest = new SurveyIngest(store, options);
         Tiles = new TileCache(tileCacheBytes);
+        RenderGate = renderGate ?? new RenderGate(2 * Environment.ProcessorCount, 64, TimeSpan.FromSeconds(2));
     }
+
+    /// <summary>Bounds the renders running at once (cache hits do not pass it).</summary>
+    public RenderGate RenderGate { get; }
 
     public ISurveyStore Store { get; }
 
@@ -45,15 +49,28 @@ public sealed class SurveyCatalog : IDisposable
     public static string ETagOf(Survey s, TileId t, int scale, TileFormat f) =>
         $"\"{s.Sha256[..16]}-{t.Z}-{t.X}-{t.Y}-{scale}-{f.ToString().ToLowerInvariant()}\"";
 
-    /// <summary>An encoded tile (null = nothing of the survey there), from the cache or rendered.</summary>
-    public Result<byte[]?> Tile(Survey survey, TileId tile, int scale, TileFormat format)
+    /// <summary>
+    /// An encoded tile (null = nothing of the survey there), from the cache or rendered through <see cref="RenderGate"/>.
+    /// Failure <c>tile_render_busy</c> (Unavailable, 503 + Retry-After) when the gate is full.
+    /// </summary>
+    public async ValueTask<Result<byte[]?>> TileAsync(Survey survey, TileId tile, int scale, TileFormat format, CancellationToken ct = default)
     {
         var key = string.Create(CultureInfo.InvariantCulture, $"{survey.Id.Value}/{tile.Z}/{tile.X}/{tile.Y}@{scale}.{format}");
         if (Tiles.TryGet(key, out var cached)) return cached.Length == 0 ? null : cached;
+        using var slot = await RenderGate.EnterAsync(ct).ConfigureAwait(false);
+        if (slot is null)
+        {
+            return new Failure(TileRenderBusy, "Too many tiles are being rendered; retry after the time in Retry-After.", FailureKind.Unavailable);
+        }
+
+        if (Tiles.TryGet(key, out cached)) return cached.Length == 0 ? null : cached; // rendered while this one waited
         var rendered = SourceOf(survey).Render(tile, scale, format);
         if (rendered.IsOk) Tiles.Set(key, rendered.Value ?? []);
         return rendered;
     }
+
+    /// <summary>The failure code of a refused render.</summary>
+    public const string TileRenderBusy = "tile_render_busy";
 
     /// <summary>Ingests a generated pair (manifest.json of <c>./geo surveys generate</c>) when no survey is stored.</summary>
     public async Task<Result<int>> LoadSamplesIfEmptyAsync(string directory, CancellationToken ct)
@@ -80,6 +97,7 @@ public sealed class SurveyCatalog : IDisposable
 
     public void Dispose()
     {
+        RenderGate.Dispose();
         foreach (var s in _sources.Values)
         {
             if (s.IsValueCreated) s.Value.Dispose();

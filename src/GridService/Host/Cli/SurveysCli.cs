@@ -104,10 +104,12 @@ internal static class SurveysCli
         var survey = new Option<string?>("--survey") { Description = "Survey id (from `geo surveys list`)" };
         var file = new Option<string?>("--file") { Description = "Or a COG file of the server's own (already checked)" };
         var zooms = new Option<string>("--zooms") { Description = "Zoom range, e.g. 12-18", DefaultValueFactory = _ => "12-18" };
-        var outDir = new Option<string>("--out") { Description = "XYZ output directory ({z}/{x}/{y}.ext)", Required = true };
-        var format = new Option<string>("--format") { Description = "png, jpg or webp", DefaultValueFactory = _ => "png" };
+        var outDir = new Option<string>("--out") { Description = "XYZ output directory ({z}/{x}/{y}.ext), or FILE.mbtiles", Required = true };
+        var format = new Option<string>("--format") { Description = "png, jpg (jpeg) or webp", DefaultValueFactory = _ => "png" };
+        var tileSize = new Option<int>("--size") { Description = "Tile size in pixels: 256 or 512", DefaultValueFactory = _ => 256 };
         var workers = new Option<int>("--workers") { Description = "Parallel renderers", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var seedCmd = new Command("seed", "Pre-render a zoom range of a survey into an XYZ tile directory") { survey, file, zooms, outDir, format, workers };
+        var seedCmd = new Command("seed", "Pre-render a zoom range of a survey into an XYZ tile directory or an MBTiles file")
+            { survey, file, zooms, outDir, format, tileSize, workers };
         seedCmd.SetAction(async (pr, ct) =>
         {
             var range = pr.GetValue(zooms)!.Split('-');
@@ -115,7 +117,12 @@ internal static class SurveysCli
                 return CliOutput.Fail(Failure.BadRequest("zoom_range_invalid", "--zooms is MIN-MAX, e.g. 12-18."));
             var fmt = TileFormats.FromExtension(pr.GetValue(format)!);
             if (fmt is null or TileFormat.Mvt) return CliOutput.Fail(Failure.BadRequest("tile_format_invalid", "--format is png, jpg or webp."));
+            if (pr.GetValue(tileSize) is not (256 or 512)) return CliOutput.Fail(Failure.BadRequest("tile_size_invalid", "--size is 256 or 512."));
+            var scale = pr.GetValue(tileSize) / 256;
+            if (zMin < 0 || zMax > TileId.MaxZoom || zMin > zMax)
+                return CliOutput.Fail(Failure.BadRequest("zoom_range_invalid", $"--zooms must lie in 0-{TileId.MaxZoom}, min <= max."));
             RasterTileSource source;
+            string name;
             if (pr.GetValue(file) is { } cog)
             {
                 var opened = GdalDataset.Open(Path.GetFullPath(cog));
@@ -124,6 +131,7 @@ internal static class SurveysCli
                 using (var ds = opened.Value) bounds = LonLatBoundsOf(ds);
                 var style = opened.Value.BandCount >= 3 ? RasterStyle.Photo : new RasterStyle.HeightRamp(0, 1);
                 source = new RasterTileSource(Path.GetFullPath(cog), style, bounds);
+                name = Path.GetFileNameWithoutExtension(cog);
             }
             else
             {
@@ -136,12 +144,19 @@ internal static class SurveysCli
                 var ingest = new SurveyIngest(store, Options(pr, storeOption));
                 source = new RasterTileSource(ingest.PathOf(s), SurveyCatalog.StyleOf(s),
                     new Box(s.BoundsLonLat.West, s.BoundsLonLat.South, s.BoundsLonLat.East, s.BoundsLonLat.North));
+                name = s.Name;
             }
 
             using (source)
             {
+                var output = pr.GetValue(outDir)!;
+                var ext = TileSeeder.Extension(fmt.Value)!;
+                using ITileSink sink = output.EndsWith(".mbtiles", StringComparison.OrdinalIgnoreCase)
+                    ? new MbTilesSink(output, new MbTilesMetadata(name, ext, source.BoundsLonLat, zMin, zMax,
+                        $"Seeded by geo tiles seed, {pr.GetValue(tileSize)} px, EPSG:3857"))
+                    : new DirectoryTileSink(output, ext);
                 var report = await WithProgress($"切片 seeding z{zMin}-{zMax}", p => Task.FromResult(
-                    TileSeeder.SeedDirectory(source, zMin, zMax, fmt.Value, pr.GetValue(outDir)!, pr.GetValue(workers), p, ct)));
+                    TileSeeder.Seed(source, zMin, zMax, scale, fmt.Value, sink, pr.GetValue(workers), p, ct)));
                 if (!report.IsOk) return CliOutput.Fail(report.Failures);
                 var r = report.Value;
                 Console.WriteLine($"{r.Written} tiles written, {r.Empty} empty, {r.Elapsed.TotalSeconds:0.00} s, {r.TilesPerSecond:0} tiles/s");

@@ -62,6 +62,18 @@ public sealed class GeoOptions
     /// <summary>Bytes of encoded raster tiles kept in memory (default 256 MiB).</summary>
     public long TileCacheBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>Raster tile renders running at once (SECURITY A5); 0 = twice the processor count.</summary>
+    public int TileRenderConcurrency { get; set; }
+
+    /// <summary>Tile requests allowed to wait for a render slot; beyond them, 503 with Retry-After (default 64).</summary>
+    public int TileRenderQueue { get; set; } = 64;
+
+    /// <summary>Longest wait for a render slot in milliseconds; after it, 503 with Retry-After (default 2000).</summary>
+    public int TileRenderWaitMs { get; set; } = 2000;
+
+    /// <summary>Wall-clock limit of one survey ingest job in seconds; 0 = none (default 3600).</summary>
+    public int IngestTimeoutSeconds { get; set; } = 3600;
+
     /// <summary>A directory holding a synthetic survey pair (manifest.json) to ingest when no survey is stored; empty = none.</summary>
     public string? LoadSurveySamples { get; set; }
 

@@ -12,11 +12,15 @@ internal static class SurveyServices
     {
         var store = Geo.Storage.StoreFactory.OpenSurveysAsync(grids, options.SurveyStorePath).GetAwaiter().GetResult();
         services.AddSingleton<ISurveyStore>(store);
-        services.AddSingleton(new SurveyCatalog(store, new SurveyOptions
+        var catalog = new SurveyCatalog(store, new SurveyOptions
         {
             DataDirectory = options.ResolvedSurveyDirectory,
             MaxUploadBytes = options.MaxSurveyUploadBytes,
-        }, options.TileCacheBytes));
+        }, options.TileCacheBytes, new Geo.Tiles.Raster.RenderGate(
+            options.TileRenderConcurrency > 0 ? options.TileRenderConcurrency : 2 * Environment.ProcessorCount,
+            options.TileRenderQueue, TimeSpan.FromMilliseconds(Math.Max(0, options.TileRenderWaitMs))));
+        catalog.Jobs.Timeout = options.IngestTimeoutSeconds > 0 ? TimeSpan.FromSeconds(options.IngestTimeoutSeconds) : null;
+        services.AddSingleton(catalog);
         services.AddHostedService<SurveyJobWorker>();
     }
 

@@ -143,8 +143,14 @@ public static class SurveysApi
         http.Response.Headers.CacheControl = "public, max-age=86400";
         if (http.Request.Headers.IfNoneMatch.ToString() is { Length: > 0 } inm && inm.Split(',').Any(v => v.Trim() == etag || v.Trim() == "*"))
             return Results.StatusCode(StatusCodes.Status304NotModified);
-        var rendered = catalog.Tile(survey, tileId, scale, format);
-        if (!rendered.IsOk) return Problems.From(rendered.Failures);
+        var rendered = await catalog.TileAsync(survey, tileId, scale, format, ct);
+        if (!rendered.IsOk)
+        {
+            http.Response.Headers.Remove("ETag");
+            http.Response.Headers.Remove("Cache-Control");
+            if (rendered.Failure.Code == SurveyCatalog.TileRenderBusy) http.Response.Headers.RetryAfter = "1";
+            return Problems.From(rendered.Failures);
+        }
         return rendered.Value is { } bytes ? Results.Bytes(bytes, format.MediaType()) : Results.NoContent();
     }
 

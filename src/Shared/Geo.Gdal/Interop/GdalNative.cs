@@ -36,6 +36,12 @@ internal static unsafe partial class GdalNative
     internal static partial void CPLSetConfigOption(string key, string? value);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial void CPLSetThreadLocalConfigOption(string key, string? value);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial byte* CPLGetThreadLocalConfigOption(string key, string? defaultValue);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial byte* CPLGetConfigOption(string key, string? defaultValue);
 
     [LibraryImport(Lib)]
@@ -136,6 +142,20 @@ internal static unsafe partial class GdalNative
 
     [LibraryImport(Lib)]
     internal static partial int GDALGetOverviewCount(IntPtr band);
+
+    /// <summary>Borrowed: owned by the parent band's dataset. 0-based index.</summary>
+    [LibraryImport(Lib)]
+    internal static partial IntPtr GDALGetOverview(IntPtr band, int index);
+
+    /// <summary>Borrowed: owned by the band (an internal mask, a nodata mask or the all-valid mask).</summary>
+    [LibraryImport(Lib)]
+    internal static partial IntPtr GDALGetMaskBand(IntPtr band);
+
+    [LibraryImport(Lib)]
+    internal static partial int GDALGetRasterBandXSize(IntPtr band);
+
+    [LibraryImport(Lib)]
+    internal static partial int GDALGetRasterBandYSize(IntPtr band);
 
     [LibraryImport(Lib)]
     internal static partial int GDALRasterIO(

@@ -7,8 +7,11 @@ namespace Geo.Tiles.Raster;
 
 /// <summary>
 /// Tiles of one COG. GDAL datasets are not thread-safe, so each concurrent render rents its own open dataset from a
-/// small pool (at most <see cref="MaxPooled"/> kept open). Bounds are the survey's extent in degrees (x = longitude);
-/// tiles wholly outside them are answered without touching GDAL.
+/// small pool (at most <see cref="MaxPooled"/> kept open; the handles are owned and closed on <see cref="Dispose"/>),
+/// and the GDAL block cache keeps decoded blocks of those datasets between tiles. Bounds are the survey's extent in
+/// degrees (x = longitude); tiles wholly outside them are answered without touching GDAL. Tiles are rendered by
+/// <see cref="OverviewTileRenderer"/> (own resampling from the right overview level; a COG in a CRS the product does
+/// not transform falls back to <see cref="RasterTileRenderer"/>, GDAL's warper).
 /// </summary>
 public sealed class RasterTileSource(string cogPath, RasterStyle style, Box boundsLonLat) : IDisposable
 {
@@ -17,6 +20,8 @@ public sealed class RasterTileSource(string cogPath, RasterStyle style, Box boun
 
     private readonly ConcurrentBag<GdalDataset> _pool = [];
     private int _disposed;
+    private RasterGrid? _grid;
+    private bool _gridRead;
 
     /// <summary>The COG (a server path).</summary>
     public string Path => cogPath;
@@ -42,7 +47,13 @@ public sealed class RasterTileSource(string cogPath, RasterStyle style, Box boun
     }
 
     /// <summary>Renders RGBA pixels; false when all transparent.</summary>
-    public Result<bool> RenderRgba(TileId tile, int size, Span<byte> rgba)
+    public Result<bool> RenderRgba(TileId tile, int size, Span<byte> rgba) => WithDataset(tile, size, rgba, warp: false);
+
+    /// <summary>Renders RGBA pixels with GDAL's warper (<see cref="RasterTileRenderer"/>: the pixels of the <c>gdalwarp</c>
+    /// program); the reference the fast path is compared with.</summary>
+    public Result<bool> RenderRgbaWarped(TileId tile, int size, Span<byte> rgba) => WithDataset(tile, size, rgba, warp: true);
+
+    private Result<bool> WithDataset(TileId tile, int size, Span<byte> rgba, bool warp)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (!_pool.TryTake(out var dataset))
@@ -54,7 +65,15 @@ public sealed class RasterTileSource(string cogPath, RasterStyle style, Box boun
 
         try
         {
-            return RasterTileRenderer.Render(dataset, style, tile, size, rgba);
+            if (!Volatile.Read(ref _gridRead))
+            {
+                _grid = RasterGrid.Of(dataset);
+                Volatile.Write(ref _gridRead, true);
+            }
+
+            return !warp && _grid is { } grid
+                ? OverviewTileRenderer.Render(dataset, grid, style, tile, size, rgba)
+                : RasterTileRenderer.Render(dataset, style, tile, size, rgba);
         }
         finally
         {

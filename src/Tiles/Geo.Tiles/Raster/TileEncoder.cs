@@ -13,9 +13,14 @@ public static class TileEncoder
 
     /// <summary>
     /// Encodes <paramref name="rgba"/> (row-major, 4 bytes a pixel, straight alpha). PNG and WebP keep the alpha;
-    /// JPEG has none, so transparent pixels come out black.
+    /// JPEG has none, so transparent pixels come out black. PNG is written by <see cref="PngWriter"/> (faster than
+    /// OpenCV's encoder for tiles), JPEG and WebP by OpenCV.
     /// </summary>
-    public static unsafe byte[] Encode(ReadOnlySpan<byte> rgba, int width, int height, TileFormat format)
+    public static byte[] Encode(ReadOnlySpan<byte> rgba, int width, int height, TileFormat format) =>
+        format == TileFormat.Png ? PngWriter.Encode(rgba, width, height) : EncodeWithOpenCv(rgba, width, height, format);
+
+    /// <summary>Encodes with OpenCV's encoders (PNG at zlib level 3): the benchmark's comparison for <see cref="PngWriter"/>.</summary>
+    public static unsafe byte[] EncodeWithOpenCv(ReadOnlySpan<byte> rgba, int width, int height, TileFormat format)
     {
         if (rgba.Length < width * height * 4) throw new ArgumentException("Too few pixels.", nameof(rgba));
         fixed (byte* p = rgba)
