@@ -109,7 +109,10 @@ public static class FindingsApi
         if (!run.IsOk) return Problems.From(run.Failures);
         var list = await RunFindings(app, run.Value.Id, ct);
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"findings-{run.Value.Id}.geojson\"";
-        return Results.Stream(s => { FindingViews.WriteGeoJson(s, list); return Task.CompletedTask; }, "application/geo+json");
+        // The writer is synchronous (Kestrel forbids synchronous body writes): buffer, then send.
+        using var buffer = new MemoryStream();
+        FindingViews.WriteGeoJson(buffer, list);
+        return Results.Bytes(buffer.ToArray(), "application/geo+json");
     }
 
     private static async Task<IResult> ExportGeoPackage(string id, FindingsApp app, HttpContext http, CancellationToken ct)
