@@ -196,6 +196,10 @@ public sealed class FindingsApp
         return $"geo {V(typeof(FindingsApp).Assembly)}; findings {V(typeof(ChangeRunner).Assembly)}; detector {d.FullName} {V(d.Assembly)}";
     }
 
+    /// <summary>A department's name and phone from the loaded ownership snapshot (null when unknown or not loaded).</summary>
+    public Geo.GridService.Ownership.DepartmentRef? DepartmentOf(string? code) =>
+        code is not null && _ownership.IsLoaded ? _ownership.Snapshot.Department(code) : null;
+
     // ---- chips ------------------------------------------------------------------------------------------------------
 
     /// <summary>The before or after chip of a finding as PNG (256 px square, the outline drawn), from the run's COGs.</summary>
@@ -226,7 +230,7 @@ public sealed class FindingsApp
     /// the point its grid and department were decided at), grid, department, area, and evidence links under
     /// <paramref name="baseUrl"/> (the finding, both chips, the run's report).
     /// </summary>
-    public static (string EventClass, string PayloadJson) CasePayload(Finding f, string baseUrl)
+    public static (string EventClass, string PayloadJson) CasePayload(Finding f, string baseUrl, Geo.GridService.Ownership.DepartmentRef? department = null)
     {
         var p = f.Polygon.InteriorPoint;
         var id = Uri.EscapeDataString(f.Id);
@@ -239,6 +243,8 @@ public sealed class FindingsApp
             ["location"] = new JsonObject { ["crs"] = "EPSG:4490", ["lon"] = Math.Round(p.X, 7), ["lat"] = Math.Round(p.Y, 7) },
             ["grid"] = f.GridCode,
             ["department"] = f.DepartmentCode,
+            ["departmentName"] = department?.Name,
+            ["departmentPhone"] = department?.Phone,
             ["areaM2"] = f.AreaM2,
             ["kind"] = FindingViews.KindText(f.Kind),
             ["permitted"] = f.Permitted,

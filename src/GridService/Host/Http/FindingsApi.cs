@@ -207,6 +207,7 @@ public static class FindingsApi
         return Results.Ok(new
         {
             finding = FindingViews.View(f.Value),
+            department = app.DepartmentOf(f.Value.DepartmentCode),
             reviews = reviews.Select(r => new { decision = r.Decision == ReviewDecision.Confirm ? "confirm" : "dismiss", reviewer = r.Reviewer, comment = r.Comment, at = r.At }),
         });
     }
@@ -236,7 +237,7 @@ public static class FindingsApi
         if (id.Length > 100) return Problems.From(Failure.NotFound(FindingCodes.FindingNotFound, "There is no such finding."));
         var baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
         var reviewed = await app.Store.ReviewAsync(new FindingReview(id, decision, Actor(http), string.IsNullOrEmpty(comment) ? null : comment, DateTimeOffset.UtcNow),
-            f => FindingsApp.CasePayload(f, baseUrl), ct);
+            f => FindingsApp.CasePayload(f, baseUrl, app.DepartmentOf(f.DepartmentCode)), ct);
         return reviewed.IsOk ? Results.Ok(FindingViews.View(reviewed.Value)) : Problems.From(reviewed.Failures);
     }
 

@@ -368,7 +368,7 @@ $('review-key').addEventListener('change', e => {
 const reviewKey = () => sessionStorage.getItem(KEY_STORE) ?? '';
 const fmt = (v, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : '—');
 
-function findingHtml(f, before, afterId) {
+function findingHtml(f, dept, before, afterId) {
   const id = encodeURIComponent(f.id);
   const rows = [
     [t('status'), `<span class="rv-${esc(f.review)}">${esc(t(f.review))}</span>`],
@@ -377,7 +377,7 @@ function findingHtml(f, before, afterId) {
     [t('heights'), `${fmt(f.meanDhM, 2)} / ${fmt(f.maxDhM, 2)} m`],
     [t('confidence'), fmt(f.confidence, 2)],
     [t('grid'), esc(f.grid ?? '—')],
-    [t('department'), esc(f.department ?? '—')],
+    [t('department'), dept ? `${esc(dept.name)}<br><small>${esc(f.department)}${dept.phone ? ' · ' + esc(dept.phone) : ''}</small>` : esc(f.department ?? '—')],
     [t('permit'), f.permitted ? `${esc(t('permitted'))} ${esc(f.permit)}` : esc(t('notPermitted'))],
     [t('run'), `<small>${esc(f.runId)}</small>`],
   ];
@@ -402,7 +402,7 @@ async function showFinding(props, lngLat) {
   const r = await getJson(`/api/v1/findings/${encodeURIComponent(props.id)}`);
   if (!r.ok) { popup.setHTML(`<div class="popup"><h3 class="err">${esc(r.body?.title ?? r.status)}</h3>${esc(r.body?.detail ?? '')}</div>`); return; }
   const f = r.body.finding;
-  popup.setHTML(findingHtml(f, props.before, props.after));
+  popup.setHTML(findingHtml(f, r.body.department, props.before, props.after));
   const el = popup.getElement();
   el.querySelector('.swipe-to')?.addEventListener('click', () => {
     if (!orthos.some(s => s.id === props.before) || !orthos.some(s => s.id === props.after)) return;

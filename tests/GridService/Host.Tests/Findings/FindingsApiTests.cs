@@ -275,6 +275,8 @@ public sealed class FindingsApiTests(FindingsFixture fx) : IClassFixture<Finding
         Assert.Equal(lat, payload.GetProperty("location").GetProperty("lat").GetDouble(), 6);
         Assert.Equal(findings[0].GetProperty("grid").GetString(), payload.GetProperty("grid").GetString());
         Assert.Equal(findings[0].GetProperty("department").GetString(), payload.GetProperty("department").GetString());
+        var owner = await fx.Client().GetFromJsonAsync<JsonElement>(FormattableString.Invariant($"/api/v1/ownership?x={lon}&y={lat}&crs=EPSG:4490&class=E0101"));
+        Assert.Equal(owner.GetProperty("department").GetProperty("name").GetString(), payload.GetProperty("departmentName").GetString());
         Assert.Equal(400.0, payload.GetProperty("areaM2").GetDouble(), 0.5);
         var evidence = payload.GetProperty("evidence");
         foreach (var link in new[] { "finding", "beforeChip", "afterChip", "report" })

@@ -37,7 +37,8 @@ public sealed class FindingsMapBrowserTests(FindingsFixture fx) : IClassFixture<
         var run = await fx.RunToEnd();
         var runId = run.GetProperty("id").GetString()!;
         var findingId = $"{runId}-00001";
-        var finding = (await fx.Client().GetFromJsonAsync<JsonElement>($"/api/v1/findings/{findingId}")).GetProperty("finding");
+        var detail = await fx.Client().GetFromJsonAsync<JsonElement>($"/api/v1/findings/{findingId}");
+        var finding = detail.GetProperty("finding");
         var centre = CoordinateConverter.Transform(ScriptedDetector.Candidates[0].Polygon, CrsId.Cgcs2000GK114, CrsId.Cgcs2000).InteriorPoint;
         var (lon, lat) = (centre.X.ToString("R", CultureInfo.InvariantCulture), centre.Y.ToString("R", CultureInfo.InvariantCulture));
 
@@ -70,6 +71,7 @@ public sealed class FindingsMapBrowserTests(FindingsFixture fx) : IClassFixture<
         var text = await card.InnerTextAsync();
         Assert.Contains(finding.GetProperty("grid").GetString()!, text);
         Assert.Contains(finding.GetProperty("department").GetString()!, text);
+        Assert.Contains(detail.GetProperty("department").GetProperty("name").GetString()!, text);
         Assert.Contains("待核查", text);
         Assert.Contains("新建构筑物", text);
         await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.finding-card img')].every(i => i.complete && i.naturalWidth === 256)",
