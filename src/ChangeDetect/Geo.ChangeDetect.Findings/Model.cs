@@ -16,6 +16,11 @@ public sealed record ChangeCandidate(Polygon Polygon, CrsId Crs, ChangeKind Kind
 /// <summary>The area a run was limited to: grid codes or a polygon in EPSG:4490 (or nothing: the whole overlap).</summary>
 public sealed record AreaLimit(IReadOnlyList<string>? GridCodes, Polygon? Polygon);
 
+/// <summary>
+/// One detection run and its record: the inputs (survey ids and the files read), the area limit, the parameters as
+/// JSON, the software that produced it, its state and times. <see cref="FindingCount"/> is set when it succeeded (its
+/// findings are stored in the same transaction); <see cref="Problem"/> says why it failed or was cancelled.
+/// </summary>
 public sealed record ChangeRun(
     string Id,
     string BeforeSurveyId, string AfterSurveyId,
@@ -27,7 +32,11 @@ public sealed record ChangeRun(
     RunState State,
     DateTimeOffset Started,
     DateTimeOffset? Finished,
-    int FindingCount);
+    int FindingCount,
+    string? BeforeDsmPath = null,
+    string? AfterDsmPath = null,
+    string? Problem = null,
+    string? StartedBy = null);
 
 /// <summary>One reviewed-or-pending change. Polygon in EPSG:4490 (lon, lat); area in m² computed in EPSG:4547.</summary>
 public sealed record Finding(

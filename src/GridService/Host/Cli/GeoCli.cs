@@ -63,6 +63,8 @@ public static class GeoCli
         root.Subcommands.Add(ChangesCommand.Build());
         root.Subcommands.Add(SurveysCli.Surveys(StoreOption));
         root.Subcommands.Add(SurveysCli.Tiles(StoreOption));
+        root.Subcommands.Add(FindingsCli.Findings());
+        root.Subcommands.Add(FindingsCli.Permits());
         try
         {
             // Our own handler below: a store that cannot be opened is one readable line and an exit code, not a stack trace.

@@ -105,13 +105,14 @@ public sealed class ApiKeyAuthenticationHandler(
 }
 
 /// <summary>Authorization policies: <c>read</c> (anyone when anonymous reads are on, else any key), <c>gis</c>
-/// (gis or admin), <c>admin</c>. The fallback policy requires a key, so an endpoint that forgets to name a policy is
+/// (gis or admin), <c>admin</c>, <c>dispatch</c> (dispatch or admin). The fallback policy requires a key, so an endpoint that forgets to name a policy is
 /// closed (SECURITY.md Z1).</summary>
 public static class Policies
 {
     public const string Read = "read";
     public const string Gis = "gis";
     public const string Admin = "admin";
+    public const string Dispatch = "dispatch";
 
     public static void Configure(AuthorizationBuilder auth, bool anonymousRead)
     {
@@ -125,5 +126,6 @@ public static class Policies
         });
         auth.AddPolicy(Gis, p => p.RequireRole("gis", "admin"));
         auth.AddPolicy(Admin, p => p.RequireRole("admin"));
+        auth.AddPolicy(Dispatch, p => p.RequireRole("dispatch", "admin")); // the dispatch system polling the findings outbox
     }
 }

@@ -12,7 +12,9 @@ namespace Geo.GridService.Host.Http;
 /// <summary>Builds the web application around an opened store: services, middleware, endpoints.</summary>
 public static class GeoWebApp
 {
-    public static WebApplication Build(IGridStore store, GeoOptions options, string[]? args = null, string? urls = null)
+    /// <param name="configureServices">Extra registrations after the service's own (tests register doubles, e.g. a detector).</param>
+    public static WebApplication Build(IGridStore store, GeoOptions options, string[]? args = null, string? urls = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -47,6 +49,8 @@ public static class GeoWebApp
         services.AddSingleton<Application.Features.IFeatureCollectionSource, Application.Features.GridFeatureSource>();
         services.AddHostedService<StoreWatcher>();
         SurveyServices.Add(services, store, options);
+        Findings.FindingsServices.Add(services, store);
+        configureServices?.Invoke(services);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -115,6 +119,7 @@ public static class GeoWebApp
         app.MapOgcFeaturesApi();
         app.MapSurveysApi();
         app.MapTilesApi();
+        app.MapFindingsApi();
         return app;
     }
 
@@ -134,6 +139,7 @@ public static class GeoWebApp
         await CensusApi.PrepareAsync(app, ct);
         await app.Services.GetRequiredService<ApiKeyRegistry>().ReloadAsync(store, ct);
         await SurveyServices.PrepareAsync(app.Services, options, ct);
+        await Findings.FindingsServices.PrepareAsync(app.Services, ct);
     }
 
     private static async Task<IResult> Health(OwnershipService ownership, IGridStore store, CancellationToken ct)

@@ -21,6 +21,12 @@ const I18N = {
     onBoundary: '位于网格边界附近（0.5 米内），请人工复核', outside: '不在任何责任网格内', nearest: '最近网格',
     component: '部件', componentClass: '部件类别', status: '状态', finding: '变化发现', querying: '查询中…', notFound: '未找到：',
     findingLegend: '变化发现', gridLegend: '责任网格', version: '版本',
+    review: '变化核查', reviewHint: '点击地图上的变化图斑查看前后影像与核查信息。输入具有 GIS 或管理员角色的 API 密钥后可确认或排除（密钥只保存在本页会话中）。',
+    apiKey: '审核密钥', pending: '待核查', confirmed: '已确认', dismissed: '已排除', kind: '类型', area: '面积', heights: '高差（平均/最大）',
+    confidence: '置信度', permit: '建设许可', permitted: '许可范围内', notPermitted: '无', reviewer: '核查人', comment: '核查意见',
+    confirm: '确认违建', dismiss: '排除', confirmedFinal: '已确认并推送派遣，不可更改。', needKey: '在左侧“变化核查”中输入审核密钥后可确认或排除。',
+    compareSwipe: '前后卷帘对比', reviewed: '已保存核查结果', run: '检测任务', beforeImg: '前期影像', afterImg: '后期影像',
+    new_structure: '新建构筑物', extension: '扩建/加层', demolition: '拆除', other: '其他变化',
   },
   en: {
     title: 'Ruzhou Urban Management · One Map', subtitle: 'Grids · Components · Drone surveys · Changes',
@@ -34,6 +40,12 @@ const I18N = {
     onBoundary: 'Within 0.5 m of a grid boundary: please double-check', outside: 'Outside every grid', nearest: 'Nearest grid',
     component: 'Component', componentClass: 'Class', status: 'Status', finding: 'Finding', querying: 'Querying…', notFound: 'Not found: ',
     findingLegend: 'Findings', gridLegend: 'Grids', version: 'version',
+    review: 'Change review', reviewHint: 'Click a change on the map for its before/after images and facts. With an API key of the gis or admin role you can confirm or dismiss it (the key stays in this tab\'s session only).',
+    apiKey: 'Reviewer key', pending: 'Pending', confirmed: 'Confirmed', dismissed: 'Dismissed', kind: 'Kind', area: 'Area', heights: 'Height change (mean/max)',
+    confidence: 'Confidence', permit: 'Permit', permitted: 'Inside a permit', notPermitted: 'None', reviewer: 'Reviewer', comment: 'Comment',
+    confirm: 'Confirm', dismiss: 'Dismiss', confirmedFinal: 'Confirmed and sent to dispatch; final.', needKey: 'Enter a reviewer key under "Change review" to confirm or dismiss.',
+    compareSwipe: 'Before/after swipe', reviewed: 'Review saved', run: 'Run', beforeImg: 'Before', afterImg: 'After',
+    new_structure: 'New structure', extension: 'Extension / added storey', demolition: 'Demolition', other: 'Other change',
   },
 };
 let lang = localStorage.getItem('geo.lang') === 'en' ? 'en' : 'zh';
@@ -48,6 +60,9 @@ const MAJORS = [
   { code: '05', zh: '房屋土地', en: 'Housing & land', color: '#b45309' },
   { code: '06', zh: '其他设施', en: 'Other', color: '#475569' },
 ];
+// Findings are coloured by review state (the tile property status).
+const REVIEW_COLORS = [['pending', '#e8590c'], ['confirmed', '#d92d20'], ['dismissed', '#98a2b3']];
+const REVIEW_MATCH = ['match', ['get', 'status'], ...REVIEW_COLORS.flat(), '#e8590c'];
 const SUBDISTRICT_COLORS = ['match', ['get', 'subdistrict_code'],
   '410482001', '#8ecae6', '410482002', '#ffd6a5', '410482003', '#caffbf', '410482004', '#fdffb6', '410482005', '#bdb2ff', '410482006', '#ffc6ff',
   '#dde3ea'];
@@ -59,7 +74,7 @@ function applyLang() {
   document.querySelectorAll('[data-i18n-placeholder]').forEach(el => { el.placeholder = t(el.dataset.i18nPlaceholder); });
   $('lang').textContent = lang === 'zh' ? 'EN' : '中文';
   $('legend').innerHTML = MAJORS.map(m => `<span><i style="background:${m.color}"></i>${esc(m[lang])}</span>`).join('') +
-    `<span><i class="sq" style="background:#e8590c"></i>${esc(t('findingLegend'))}</span>` +
+    REVIEW_COLORS.map(([state, color]) => `<span><i class="sq" style="background:${color}"></i>${esc(t('findingLegend'))} · ${esc(t(state))}</span>`).join('') +
     `<span><i class="sq" style="background:#0b5cad"></i>${esc(t('gridLegend'))}</span>`;
   fillSurveySelects();
   updateSwipeUi();
@@ -113,8 +128,8 @@ const style = {
       paint: { 'line-color': '#0b5cad', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.6, 14, 1.4, 18, 2.5], 'line-opacity': 0.9 } },
     { id: 'grids-selected', type: 'line', source: 'grids', 'source-layer': 'grids', filter: ['==', ['get', 'code'], ''],
       paint: { 'line-color': '#e8590c', 'line-width': 3.5 } },
-    { id: 'findings-fill', type: 'fill', source: 'findings', 'source-layer': 'findings', paint: { 'fill-color': '#e8590c', 'fill-opacity': 0.3 } },
-    { id: 'findings-line', type: 'line', source: 'findings', 'source-layer': 'findings', paint: { 'line-color': '#e8590c', 'line-width': 2 } },
+    { id: 'findings-fill', type: 'fill', source: 'findings', 'source-layer': 'findings', paint: { 'fill-color': REVIEW_MATCH, 'fill-opacity': 0.3 } },
+    { id: 'findings-line', type: 'line', source: 'findings', 'source-layer': 'findings', paint: { 'line-color': REVIEW_MATCH, 'line-width': 2 } },
     // Census lines (fences) and areas (green patches) arrive as themselves from zoom 16, as points below it.
     { id: 'components-fill', type: 'fill', source: 'components', 'source-layer': 'components', filter: ['==', ['geometry-type'], 'Polygon'],
       paint: { 'fill-color': ['match', ['get', 'major'], ...MAJORS.flatMap(m => [m.code, m.color]), '#475569'], 'fill-opacity': 0.35 } },
@@ -230,10 +245,12 @@ function featureHtml(f) {
 map.on('click', async e => {
   const { lng, lat } = e.lngLat;
   const hits = map.queryRenderedFeatures(e.point, { layers: [...COMPONENT_LAYERS, 'findings-fill'].filter(id => map.getLayer(id)) });
+  const findingHit = hits.find(h => h.layer.id === 'findings-fill');
+  if (findingHit) { await showFinding(findingHit.properties, e.lngLat); return; }
   const form = $('q');
   form.x.value = lng.toFixed(7); form.y.value = lat.toFixed(7); form.crs.value = 'EPSG:4326';
   const cls = hits[0]?.properties?.class ? 'C' + hits[0].properties.class : form.class.value.trim();
-  popup.setLngLat(e.lngLat).setHTML(`<div class="popup">${esc(t('querying'))}</div>`).addTo(map);
+  popup.setMaxWidth('340px').setLngLat(e.lngLat).setHTML(`<div class="popup">${esc(t('querying'))}</div>`).addTo(map);
   const r = await askOwnership({ x: lng.toFixed(7), y: lat.toFixed(7), crs: 'EPSG:4326', class: cls });
   map.setFilter('grids-selected', ['==', ['get', 'code'], r.ok ? r.body.grid.code : '']);
   popup.setHTML(`<div class="popup">${hits.slice(0, 1).map(featureHtml).join('')}${ownershipHtml(r)}</div>`);
@@ -346,5 +363,78 @@ $('swipe-handle').addEventListener('pointerdown', e => {
   handle.addEventListener('pointermove', move); handle.addEventListener('pointerup', up);
 });
 window.addEventListener('resize', () => { if (after) placeSwipe(); });
+
+// ---- findings: facts, before/after chips, swipe, review (with a reviewer key) -------------------------------------
+const KEY_STORE = 'geo.reviewKey';
+$('review-key').value = sessionStorage.getItem(KEY_STORE) ?? '';
+$('review-key').addEventListener('change', e => {
+  const v = e.target.value.trim();
+  if (v) sessionStorage.setItem(KEY_STORE, v); else sessionStorage.removeItem(KEY_STORE);
+});
+const reviewKey = () => sessionStorage.getItem(KEY_STORE) ?? '';
+const fmt = (v, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : '—');
+
+function findingHtml(f, dept, before, afterId) {
+  const id = encodeURIComponent(f.id);
+  const rows = [
+    [t('status'), `<span class="rv-${esc(f.review)}">${esc(t(f.review))}</span>`],
+    [t('kind'), esc(t(f.kind))],
+    [t('area'), `${fmt(f.areaM2)} m²`],
+    [t('heights'), `${fmt(f.meanDhM, 2)} / ${fmt(f.maxDhM, 2)} m`],
+    [t('confidence'), fmt(f.confidence, 2)],
+    [t('grid'), esc(f.grid ?? '—')],
+    [t('department'), dept ? `${esc(dept.name)}<br><small>${esc(f.department)}${dept.phone ? ' · ' + esc(dept.phone) : ''}</small>` : esc(f.department ?? '—')],
+    [t('permit'), f.permitted ? `${esc(t('permitted'))} ${esc(f.permit)}` : esc(t('notPermitted'))],
+    [t('run'), `<small>${esc(f.runId)}</small>`],
+  ];
+  if (f.reviewer) rows.push([t('reviewer'), `${esc(f.reviewer)}<br><small>${esc(f.reviewedAt ?? '')}</small>`]);
+  if (f.reviewComment) rows.push([t('comment'), esc(f.reviewComment)]);
+  let review;
+  if (f.review === 'confirmed') review = `<div class="hint">${esc(t('confirmedFinal'))}</div>`;
+  else if (!reviewKey()) review = `<div class="hint">${esc(t('needKey'))}</div>`;
+  else review = `<textarea class="rv-comment" rows="2" maxlength="2000" placeholder="${esc(t('comment'))}"></textarea>` +
+    `<div class="rv-buttons"><button type="button" class="rv-confirm" data-decision="confirm">${esc(t('confirm'))}</button>` +
+    (f.review === 'dismissed' ? '' : `<button type="button" class="rv-dismiss" data-decision="dismiss">${esc(t('dismiss'))}</button>`) + '</div>';
+  return `<div class="popup finding-card" data-id="${esc(f.id)}"><h3>${esc(t('finding'))} · ${esc(t(f.kind))}</h3>` +
+    `<table>${rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${v}</td></tr>`).join('')}</table>` +
+    `<div class="chips"><figure><img alt="before" src="/api/v1/findings/${id}/chips/before.png"><figcaption>${esc(t('beforeImg'))}</figcaption></figure>` +
+    `<figure><img alt="after" src="/api/v1/findings/${id}/chips/after.png"><figcaption>${esc(t('afterImg'))}</figcaption></figure></div>` +
+    (before && afterId ? `<button type="button" class="swipe-to">${esc(t('compareSwipe'))}</button>` : '') +
+    `<div class="rv">${review}</div><div class="rv-msg" aria-live="polite"></div></div>`;
+}
+
+async function showFinding(props, lngLat) {
+  popup.setMaxWidth('400px').setLngLat(lngLat).setHTML(`<div class="popup">${esc(t('querying'))}</div>`).addTo(map);
+  const r = await getJson(`/api/v1/findings/${encodeURIComponent(props.id)}`);
+  if (!r.ok) { popup.setHTML(`<div class="popup"><h3 class="err">${esc(r.body?.title ?? r.status)}</h3>${esc(r.body?.detail ?? '')}</div>`); return; }
+  const f = r.body.finding;
+  popup.setHTML(findingHtml(f, r.body.department, props.before, props.after));
+  const el = popup.getElement();
+  el.querySelector('.swipe-to')?.addEventListener('click', () => {
+    if (!orthos.some(s => s.id === props.before) || !orthos.some(s => s.id === props.after)) return;
+    $('swipe-before').value = props.before; $('swipe-after').value = props.after;
+    if (after) stopSwipe();
+    startSwipe();
+  });
+  el.querySelectorAll('.rv-buttons button').forEach(b => b.addEventListener('click', async () => {
+    const comment = el.querySelector('.rv-comment')?.value ?? '';
+    const res = await fetch(`/api/v1/findings/${encodeURIComponent(f.id)}/review`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Api-Key': reviewKey() },
+      body: JSON.stringify({ decision: b.dataset.decision, comment }),
+    });
+    const body = await res.json().catch(() => null);
+    if (!res.ok) { el.querySelector('.rv-msg').textContent = `${res.status} ${body?.detail ?? body?.title ?? ''}`; return; }
+    toast(t('reviewed'));
+    refreshFindings();
+    await showFinding(props, lngLat);
+  }));
+}
+
+// New review states show at once: the tiles carry ETags, so reloading the source revalidates them.
+function refreshFindings() {
+  const src = map.getSource('findings');
+  if (src?.setUrl) src.setUrl(`${ORIGIN}/api/v1/tiles/findings.json?v=${Date.now()}`);
+}
+window.geoRefreshFindings = refreshFindings;
 
 applyLang();

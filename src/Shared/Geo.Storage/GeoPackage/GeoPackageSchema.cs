@@ -49,6 +49,7 @@ internal static class GeoPackageSchema
         new(1, "GeoPackage 1.3 core tables, grids feature table with R*Tree index, service attribute tables", ApplyV1),
         new(2, "surveys feature table (valid-data footprints, EPSG:4490) with R*Tree index", GeoPackageSurveySchema.ApplyV2),
         new(3, "Component census: classes, components feature table with R*Tree index, component grids, audit, imports", GeoPackageCensusSchema.ApplyV3),
+        new(4, "Change findings: runs, findings and permits feature tables with R*Tree indexes, reviews, dispatch outbox", GeoPackageFindingSchema.ApplyV4),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -1,0 +1,55 @@
+using Geo.ChangeDetect.Findings;
+using Geo.GridService.Host.Application;
+using Geo.GridService.Storage;
+using Geo.Storage.GeoPackage;
+using Geo.Surveys;
+
+namespace Geo.GridService.Host.Findings;
+
+/// <summary>
+/// Composition of the findings application: the finding store (the same GeoPackage file as the grids), the run
+/// orchestration, the findings tile feed. The detector is resolved when a run starts, not at start-up, so the service
+/// composes and serves everything else when no <see cref="ISurveyChangeDetector"/> is registered (a run then gets 503
+/// <c>detector_unavailable</c>).
+/// </summary>
+public static class FindingsServices
+{
+    /// <summary>
+    /// THE place the survey change-detection pipeline is registered, for the service and the CLI alike
+    /// (<c>services.AddSingleton&lt;ISurveyChangeDetector, ...&gt;()</c>). Empty until the pipeline is merged.
+    /// </summary>
+    public static void AddDetector(IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        // The coordinator registers the real pipeline here, e.g.:
+        // services.AddSingleton<ISurveyChangeDetector, Geo.ChangeDetect.Surveys.SurveyChangeDetector>();
+    }
+
+    /// <summary>Registers the findings services when the grid store is a GeoPackage (no PostGIS finding store yet).</summary>
+    public static void Add(IServiceCollection services, IGridStore store)
+    {
+        if (store is not GeoPackageGridStore gp) return;
+        AddDetector(services);
+        services.AddSingleton<IFindingStore>(_ => GeoPackageFindingStore.OpenAsync(gp.FilePath).GetAwaiter().GetResult());
+        services.AddSingleton(sp => new FindingsApp(sp.GetRequiredService<IFindingStore>(), sp.GetRequiredService<SurveyCatalog>(), store,
+            sp.GetRequiredService<OwnershipService>(), () => sp.GetService<ISurveyChangeDetector>()));
+        services.AddSingleton<Geo.Tiles.Vector.IFindingTileFeed>(sp => new FindingTileFeed(sp.GetRequiredService<IFindingStore>()));
+        services.AddHostedService<FindingsShutdown>();
+    }
+
+    /// <summary>At start: runs a crashed process left 'running' are marked failed (before any new run can start).</summary>
+    public static async Task PrepareAsync(IServiceProvider services, CancellationToken ct)
+    {
+        if (services.GetService<FindingsApp>() is not { } app) return;
+        await app.Store.FailStaleRunsAsync("The service stopped during the run (found running at start-up); no finding was stored.",
+            DateTimeOffset.UtcNow, ct);
+    }
+}
+
+/// <summary>On shutdown, cancels live runs so they are recorded as cancelled rather than left running.</summary>
+internal sealed class FindingsShutdown(FindingsApp app) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => app.Runner.StopAsync();
+}
