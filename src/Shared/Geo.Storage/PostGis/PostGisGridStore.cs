@@ -62,6 +62,28 @@ public sealed partial class PostGisGridStore : IGridStore, IStoreChanges, IStore
     /// <summary>What the migration run at open did (null when opened without migrating).</summary>
     public PostGisMigrationReport? Migration { get; }
 
+    /// <summary>The pooled connections, shared with the census and survey stores on the same database.</summary>
+    internal NpgsqlDataSource DataSource
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            return _dataSource;
+        }
+    }
+
+    /// <summary>
+    /// The tail of every write transaction: <c>NOTIFY geo_store_changes, '&lt;revision&gt;'</c> (delivered at commit), for
+    /// writers that run their own transaction (the census bulk import).
+    /// </summary>
+    internal static async Task NotifyAsync(NpgsqlConnection c, NpgsqlTransaction tx, long revision, CancellationToken ct)
+    {
+        await using var notify = new NpgsqlCommand("SELECT pg_notify($1, $2);", c, tx);
+        notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ChangesChannel });
+        notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = revision.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await notify.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Opens the store on <paramref name="connectionString"/> (an Npgsql connection string; see <see cref="StoreSpec"/> for
     /// URIs), checks the server is reachable and, by default, applies pending migrations. Defaults added when the
@@ -588,7 +610,7 @@ public sealed partial class PostGisGridStore : IGridStore, IStoreChanges, IStore
     /// closed, the server starting up, a network error) clears the pool and retries; after the last attempt it becomes
     /// <see cref="StoreUnavailableException"/>. Other errors (bugs, schema problems) pass through unchanged.
     /// </summary>
-    private async Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken ct)
+    internal async Task<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> read, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -613,7 +635,7 @@ public sealed partial class PostGisGridStore : IGridStore, IStoreChanges, IStore
     /// all back. A connection failure before COMMIT is sent is retried from the start (nothing was applied); one during
     /// COMMIT is reported as <c>store_commit_unknown</c>, because the write may or may not have been applied.
     /// </summary>
-    private async Task<Result<T>> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<Result<T>>> work,
+    internal async Task<Result<T>> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<Result<T>>> work,
         CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
@@ -638,12 +660,7 @@ public sealed partial class PostGisGridStore : IGridStore, IStoreChanges, IStore
                     return result;
                 }
 
-                await using (var notify = new NpgsqlCommand("SELECT pg_notify($1, $2);", c, tx))
-                {
-                    notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ChangesChannel });
-                    notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = revision.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-                    await notify.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
+                await NotifyAsync(c, tx, revision, ct).ConfigureAwait(false);
                 committing = true;
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 return result;
