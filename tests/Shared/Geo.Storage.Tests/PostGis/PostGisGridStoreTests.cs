@@ -18,12 +18,12 @@ public sealed class PostGisGridStoreTests(PostgresFixture pg, Xunit.Abstractions
     private static string Database(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).Database!;
 
     [Fact]
-    public async Task Open_AppliesMigrationOne_AndRecordsIt_WithItsChecksum()
+    public async Task Open_AppliesEveryMigration_AndRecordsThem_WithTheirChecksums()
     {
         var cs = await pg.Cluster.CreateDatabaseAsync();
         await using var store = await PostGisGridStore.OpenAsync(cs);
 
-        Assert.Equal(["0001_grid_service", "0002_census", "0003_surveys"], store.Migration!.Applied.Select(m => m.Name));
+        Assert.Equal(["0001_grid_service", "0002_census", "0003_surveys", "0004_findings"], store.Migration!.Applied.Select(m => m.Name));
         await using var c = await pg.Cluster.OpenAdminAsync(Database(cs));
         Assert.Equal(PostGisMigrations.All[0].Sha256,
             await PostgresCluster.Scalar<string>(c, "SELECT sha256 FROM geo_schema_migrations WHERE version = 1"));
