@@ -1,0 +1,308 @@
+using Geo.Spatial.Failures;
+using OpenCvSharp;
+
+namespace Geo.ChangeDetect.Surveys;
+
+/// <summary>
+/// The image-wide estimates made before streaming, none on the full image: the global shift on an overview of at most
+/// about 1024 px a side (gradient phase correlation, kept only if it raises the gradients' correlation), the
+/// radiometric map on the same overview (invariant-pixel refits), the DSM's vertical offset (median of after - before)
+/// and a coarse ground model (morphological opening of the before DSM over 40 m) on a DSM overview, and the image
+/// cues' statistics and score threshold on up to 12 sample tiles read at full resolution.
+/// </summary>
+internal static class GlobalEstimates
+{
+    private const int OverviewSide = 1024;
+    private const int SampleTiles = 12;
+    private const int SampleCore = 256;
+
+    public static Result<GlobalModel> Estimate(PairLayout layout, SurveyReaders readers, SurveyDetectionOptions options, CancellationToken ct)
+    {
+        var f = layout.F;
+        int w = layout.Wa * f, h = layout.Ha * f;
+        var g = Math.Max(1, (int)Math.Ceiling(Math.Max(w, h) / (double)OverviewSide));
+        int bw = Math.Max(1, w / g), bh = Math.Max(1, h / g);
+        var ox0 = (int)Math.Round(layout.AfterOffsetX);
+        var oy0 = (int)Math.Round(layout.AfterOffsetY);
+        using var rgbA = new Mat();
+        using var vA = new Mat();
+        using var rgbB = new Mat();
+        using var vB = new Mat();
+        var r = readers.ReadOrthoOverview(false, layout.Col0, layout.Row0, w, h, bw, bh, rgbA, vA);
+        if (!r.IsOk) return Result<GlobalModel>.Fail(r.Failures);
+        r = readers.ReadOrthoOverview(true, layout.Col0 + ox0, layout.Row0 + oy0, w, h, bw, bh, rgbB, vB);
+        if (!r.IsOk) return Result<GlobalModel>.Fail(r.Failures);
+        ct.ThrowIfCancellationRequested();
+
+        using var fa = new Mat();
+        using var fb = new Mat();
+        rgbA.ConvertTo(fa, MatType.CV_32FC3);
+        rgbB.ConvertTo(fb, MatType.CV_32FC3);
+        using var greyA = new Mat();
+        using var greyB = new Mat();
+        Cv2.CvtColor(fa, greyA, ColorConversionCodes.RGB2GRAY);
+        Cv2.CvtColor(fb, greyB, ColorConversionCodes.RGB2GRAY);
+        using var gA = TileAnalysis.Gradient(greyA, vA);
+        using var gB = TileAnalysis.Gradient(greyB, vB);
+        var shift = Registration.EstimateShift(gA, gB);
+        var maxOv = options.MaxShiftPixels / g;
+        var margin = (int)Math.Ceiling(Math.Min(maxOv, Math.Max(Math.Abs(shift.Dx), Math.Abs(shift.Dy)))) + 2;
+        if (Math.Abs(shift.Dx) > maxOv || Math.Abs(shift.Dy) > maxOv ||
+            Correlation(gA, gB, shift.Dx, shift.Dy, margin) < Correlation(gA, gB, 0, 0, margin) + 0.01)
+        {
+            shift = shift with { Dx = 0, Dy = 0 };
+        }
+
+        var totalX = ox0 + shift.Dx * g;
+        var totalY = oy0 + shift.Dy * g;
+        var offX = (int)Math.Round(totalX);
+        var offY = (int)Math.Round(totalY);
+
+        // Radiometry on the overview, after the shift, valid pixels only.
+        using var bShift = Registration.Translate(fb, shift.Dx, shift.Dy);
+        using var vShift = Registration.Translate(vB, shift.Dx, shift.Dy);
+        var gains = FitGains(fa, bShift, vA, vShift);
+
+        var model = new GlobalModel
+        {
+            OffsetX = offX, OffsetY = offY, FracX = (totalX - offX) / f, FracY = (totalY - offY) / f, Gains = gains,
+            GlobalShift = new Shift(shift.Dx * g, shift.Dy * g, shift.Response),
+        };
+        ct.ThrowIfCancellationRequested();
+        if (layout.HasDsm)
+        {
+            var d = DsmModel(layout, readers, model);
+            if (!d.IsOk) return Result<GlobalModel>.Fail(d.Failures);
+        }
+
+        var s = Samples(layout, readers, model, options, ct);
+        if (!s.IsOk) return Result<GlobalModel>.Fail(s.Failures);
+        model.Stats = s.Value;
+        return model;
+    }
+
+    private static BandGain[] FitGains(Mat a, Mat b, Mat va, Mat vb)
+    {
+        var pa = MatSpan.Floats(a);
+        var pb = MatSpan.Floats(b);
+        var ma = MatSpan.Bytes(va);
+        var mb = MatSpan.Bytes(vb);
+        var n = 0;
+        for (var i = 0; i < ma.Length; i++) if (ma[i] != 0 && mb[i] > 200) n++;
+        if (n < 64) return [new(1, 0), new(1, 0), new(1, 0)];
+        using var ca = new Mat(n, 1, MatType.CV_32FC3);
+        using var cb = new Mat(n, 1, MatType.CV_32FC3);
+        var qa = MatSpan.Floats(ca);
+        var qb = MatSpan.Floats(cb);
+        var j = 0;
+        for (var i = 0; i < ma.Length; i++)
+        {
+            if (ma[i] == 0 || mb[i] <= 200) continue;
+            for (var c = 0; c < 3; c++)
+            {
+                qa[j * 3 + c] = pa[i * 3 + c];
+                qb[j * 3 + c] = pb[i * 3 + c];
+            }
+
+            j++;
+        }
+
+        return RadiometricNormalisation.Fit(ca, cb);
+    }
+
+    private static Result<int> DsmModel(PairLayout layout, SurveyReaders readers, GlobalModel model)
+    {
+        var bd = layout.BeforeDsm!;
+        var px = layout.Before.Px;
+        var x0 = layout.OriginX;
+        var y1 = layout.OriginY;
+        var x1 = x0 + layout.Wa * layout.A;
+        var y0 = y1 - layout.Ha * layout.A;
+        var reduce = Math.Max(1, (int)Math.Ceiling(Math.Max(x1 - x0, y1 - y0) / bd.Px / 512));
+        var before = readers.ReadDsm(false, x0, y0, x1, y1, reduce);
+        if (!before.IsOk) return Result<int>.Fail(before.Failures);
+        // The after DSM over the same ground as seen by the after ortho (georeferencing + measured shift).
+        var dx = (layout.Col0 + model.OffsetX + model.FracX * layout.F) * px + layout.After.X0 - x0;
+        var dy = layout.After.Y0 - (layout.Row0 + model.OffsetY + model.FracY * layout.F) * px - y1;
+        var after = readers.ReadDsm(true, x0 + dx, y0 + dy, x1 + dx, y1 + dy, reduce);
+        if (!after.IsOk)
+        {
+            before.Value.Heights.Dispose();
+            return Result<int>.Fail(after.Failures);
+        }
+
+        using var hb = before.Value.Heights;
+        using var ha = after.Value.Heights;
+        var sb = MatSpan.Floats(hb);
+        var sa = MatSpan.Floats(ha);
+        var diffs = new List<float>();
+        if (hb.Size() == ha.Size())
+        {
+            for (var i = 0; i < sb.Length; i++)
+            {
+                if (!float.IsNaN(sb[i]) && !float.IsNaN(sa[i])) diffs.Add(sa[i] - sb[i]);
+            }
+        }
+
+        model.DsmOffset = diffs.Count > 16 ? MatSpan.Quantile(diffs.ToArray(), 0.5) : 0f;
+
+        // Ground: opening (min then max) over about 40 m, then smoothed; no data filled with the median height.
+        var cell = bd.Px * reduce;
+        var k = Math.Max(3, (int)Math.Round(40 / (cell * Math.Sqrt(layout.MetresPerUnitX * layout.MetresPerUnitY))) | 1);
+        var valid = new List<float>();
+        foreach (var v in sb) if (!float.IsNaN(v)) valid.Add(v);
+        var fill = valid.Count > 0 ? MatSpan.Quantile(valid.ToArray(), 0.5) : 0f;
+        using var hi = hb.Clone();
+        var p = MatSpan.Floats(hi);
+        for (var i = 0; i < p.Length; i++) if (float.IsNaN(p[i])) p[i] = 1e6f;
+        using var kernel = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(k, k));
+        using var eroded = new Mat();
+        Cv2.Erode(hi, eroded, kernel);
+        var e = MatSpan.Floats(eroded);
+        for (var i = 0; i < e.Length; i++) if (e[i] > 1e5f) e[i] = fill;
+        using var opened = new Mat();
+        Cv2.Dilate(eroded, opened, kernel);
+        var ground = MatSpan.Blur(opened, k / 2.0);
+        model.Ground = ground;
+        model.GroundCell = cell;
+        model.GroundX0 = bd.X0 + before.Value.X * bd.Px;
+        model.GroundY0 = bd.Y0 - before.Value.Y * bd.Px;
+        return 0;
+    }
+
+    /// <summary>Reads the padded tile with core at analysis (c0, r0) from both orthophotos (full resolution, averaged).</summary>
+    public static Result<TileInputs> ReadTile(PairLayout layout, GlobalModel model, SurveyReaders readers, int c0, int r0, int coreW, int coreH)
+    {
+        var m = TileAnalysis.Margin;
+        var t = new TileInputs(c0 - m, r0 - m, coreW + 2 * m, coreH + 2 * m);
+        var f = layout.F;
+        var x = layout.Col0 + (c0 - m) * f;
+        var y = layout.Row0 + (r0 - m) * f;
+        var r = readers.ReadOrtho(false, x, y, t.Width, t.Height, t.BeforeRgb, t.BeforeValid);
+        if (r.IsOk) r = readers.ReadOrtho(true, x + model.OffsetX, y + model.OffsetY, t.Width, t.Height, t.AfterRgb, t.AfterValid);
+        if (!r.IsOk)
+        {
+            t.Dispose();
+            return Result<TileInputs>.Fail(r.Failures);
+        }
+
+        return t;
+    }
+
+    private static Result<CueStats> Samples(PairLayout layout, SurveyReaders readers, GlobalModel model, SurveyDetectionOptions options, CancellationToken ct)
+    {
+        var core = Math.Min(SampleCore, Math.Min(layout.Wa, layout.Ha));
+        var nx = Math.Max(1, Math.Min(4, layout.Wa / core));
+        var ny = Math.Max(1, Math.Min(3, layout.Ha / core));
+        var aligned = new List<(Mat A, Mat B, Mat Valid)>();
+        try
+        {
+            var energies = new List<float>();
+            for (var j = 0; j < ny; j++)
+            for (var i = 0; i < nx; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var c0 = (int)((i + 0.5) * layout.Wa / nx - core / 2.0);
+                var r0 = (int)((j + 0.5) * layout.Ha / ny - core / 2.0);
+                var read = ReadTile(layout, model, readers, c0, r0, core, core);
+                if (!read.IsOk) return Result<CueStats>.Fail(read.Failures);
+                using var t = read.Value;
+                var (a, b, valid, fx, fy) = TileAnalysis.Align(t, model);
+                fx.Dispose();
+                fy.Dispose();
+                aligned.Add((a, b, valid));
+                using var lab = ChangeMeasure.ToLab(a);
+                using var l = new Mat();
+                Cv2.ExtractChannel(lab, l, 0);
+                energies.Add(ChangeMeasure.TypicalEnergy(l));
+            }
+
+            var typical = MatSpan.Quantile(energies.ToArray(), 0.5);
+            var colour = new List<float>();
+            var structure = new List<float>();
+            var texture = new List<float>();
+            foreach (var (a, b, valid) in aligned)
+            {
+                var (c, s, t) = TileAnalysis.Cues(a, b, typical);
+                using (c) using (s) using (t)
+                {
+                    Collect(c, valid, colour);
+                    Collect(s, valid, structure);
+                    Collect(t, valid, texture);
+                }
+            }
+
+            if (colour.Count < 100)
+            {
+                return Failure.Invalid(ChangeFailureCodes.NoOverlap, "The surveys have almost no valid pixels in common.");
+            }
+
+            var (cm, cs) = MatSpan.RobustStats(colour.ToArray());
+            var (sm, ss) = MatSpan.RobustStats(structure.ToArray());
+            var (tm, ts) = MatSpan.RobustStats(texture.ToArray());
+            var stats = new CueStats(cm, cs, sm, ss, tm, ts, typical, 0, 1);
+            var gsd = layout.AnalysisGsdMetres;
+            var scores = new List<float>();
+            foreach (var (a, b, valid) in aligned)
+            {
+                using var score = TileAnalysis.Score(a, b, stats, options.Measure, 2.0 / gsd);
+                Collect(score, valid, scores);
+            }
+
+            var arr = scores.ToArray();
+            return stats with { Threshold = Threshold(arr), Range = Math.Max(1e-3f, MatSpan.Quantile(arr, 0.995) - MatSpan.Quantile(arr, 0.01)) };
+        }
+        finally
+        {
+            foreach (var (a, b, v) in aligned) { a.Dispose(); b.Dispose(); v.Dispose(); }
+        }
+    }
+
+    /// <summary>Otsu on the score between its 1st and 99.5th percentiles, but never below median + 3 robust sigmas
+    /// (a pair with little change has no second mode for Otsu to find).</summary>
+    private static float Threshold(float[] scores)
+    {
+        var lo = MatSpan.Quantile(scores, 0.01);
+        var hi = MatSpan.Quantile(scores, 0.995);
+        var range = Math.Max(hi - lo, 1e-6f);
+        var step = Math.Max(1, scores.Length / 262144);
+        var n = (scores.Length + step - 1) / step;
+        using var u8 = new Mat(n, 1, MatType.CV_8UC1);
+        var b = MatSpan.Bytes(u8);
+        for (int i = 0, j = 0; i < scores.Length && j < n; i += step, j++)
+            b[j] = (byte)Math.Clamp((int)((scores[i] - lo) / range * 255f), 0, 255);
+        using var bin = new Mat();
+        var t = Cv2.Threshold(u8, bin, 0, 255, ThresholdTypes.Binary | ThresholdTypes.Otsu);
+        var otsu = lo + (float)(t / 255.0 * range);
+        var (median, sigma) = MatSpan.RobustStats(scores);
+        return Math.Max(otsu, median + 3 * sigma);
+    }
+
+    private static void Collect(Mat values, Mat valid, List<float> into)
+    {
+        var m = TileAnalysis.Margin;
+        var w = values.Cols;
+        var rows = values.Rows;
+        var v = MatSpan.Floats(values);
+        var ok = MatSpan.Bytes(valid);
+        for (var y = m; y < rows - m; y += 2)
+        for (var x = m; x < w - m; x += 2)
+        {
+            var i = y * w + x;
+            if (ok[i] != 0) into.Add(v[i]);
+        }
+    }
+
+    private static double Correlation(Mat a, Mat b, double dx, double dy, int margin)
+    {
+        using var shifted = Registration.Translate(b, dx, dy);
+        var size = a.Size();
+        if (size.Width <= 2 * margin + 4 || size.Height <= 2 * margin + 4) return double.NegativeInfinity;
+        var rect = new Rect(margin, margin, size.Width - 2 * margin, size.Height - 2 * margin);
+        using var ra = new Mat(a, rect);
+        using var rb = new Mat(shifted, rect);
+        using var result = new Mat();
+        Cv2.MatchTemplate(ra, rb, result, TemplateMatchModes.CCoeffNormed);
+        return result.At<float>(0, 0);
+    }
+}
