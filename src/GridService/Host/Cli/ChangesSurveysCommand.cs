@@ -86,6 +86,36 @@ internal static class ChangesSurveysCommand
         return cmd;
     }
 
+    /// <summary><c>geo changes score-surveys --dir DIR [--truth DIR]</c>: runs the pipeline on a generated pair
+    /// (epoch1/epoch2 orthos and DSMs) with and without DSMs and scores it against the generator's truth.</summary>
+    public static Command BuildScore()
+    {
+        var dir = new Option<string>("--dir") { Description = "Folder of a generated pair (epoch1.tif, epoch2.tif, epoch1_dsm.tif, epoch2_dsm.tif)", Required = true };
+        var truthDir = new Option<string?>("--truth") { Description = "Folder with truth.geojson and truth_mask.tif (default: --dir)" };
+        var cmd = new Command("score-surveys", "Score detect-surveys on a synthetic pair with truth (object recall/precision, pixel F1), with and without DSMs") { dir, truthDir };
+        cmd.SetAction((pr, ct) =>
+        {
+            var d = pr.GetValue(dir)!;
+            var t = pr.GetValue(truthDir) ?? d;
+            Console.WriteLine("mode\ttruth>=20m2\tfound\trecall\tcandidates\tcorrect\tprecision\tpixelP\tpixelR\tpixelF1\tseconds");
+            foreach (var dsm in new[] { true, false })
+            {
+                var clock = Stopwatch.StartNew();
+                var input = new SurveyPairInput(Path.Combine(d, "epoch1.tif"), dsm ? Path.Combine(d, "epoch1_dsm.tif") : null,
+                    Path.Combine(d, "epoch2.tif"), dsm ? Path.Combine(d, "epoch2_dsm.tif") : null, null);
+                var result = new SurveyPairDetector().Detect(input, null, ct);
+                if (!result.IsOk) return Task.FromResult(CliOutput.Fail(result.Failures));
+                var secs = clock.Elapsed.TotalSeconds;
+                var s = SurveyScoring.Score(result.Value, t);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{(dsm ? "ortho+DSM" : "ortho only")}\t{s.TruthObjects}\t{s.Detected}\t{s.Recall:P1}\t{s.Candidates}\t{s.Correct}\t{s.Precision:P1}\t{s.PixelPrecision:P1}\t{s.PixelRecall:P1}\t{s.PixelF1 * 100:0.0}\t{secs:0.0}"));
+            }
+
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
     private static void WriteGeoJson(string path, IReadOnlyList<ChangeCandidate> candidates)
     {
         var sb = new StringBuilder("{\"type\":\"FeatureCollection\",\"name\":\"change_candidates\",\"features\":[\n");
