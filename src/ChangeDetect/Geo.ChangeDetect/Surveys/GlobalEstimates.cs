@@ -5,14 +5,14 @@ namespace Geo.ChangeDetect.Surveys;
 
 /// <summary>
 /// The image-wide estimates made before streaming, none on the full image: the global shift on an overview of at most
-/// about 1024 px a side (gradient phase correlation, kept only if it raises the gradients' correlation), the
+/// about 2048 px a side (gradient phase correlation, kept only if it raises the gradients' correlation), the
 /// radiometric map on the same overview (invariant-pixel refits), the DSM's vertical offset (median of after - before)
 /// and a coarse ground model (morphological opening of the before DSM over 40 m) on a DSM overview, and the image
 /// cues' statistics and score threshold on up to 12 sample tiles read at full resolution.
 /// </summary>
 internal static class GlobalEstimates
 {
-    private const int OverviewSide = 1024;
+    private const int OverviewSide = 2048;
     private const int SampleTiles = 12;
     private const int SampleCore = 256;
 
@@ -44,7 +44,20 @@ internal static class GlobalEstimates
         Cv2.CvtColor(fb, greyB, ColorConversionCodes.RGB2GRAY);
         using var gA = TileAnalysis.Gradient(greyA, vA);
         using var gB = TileAnalysis.Gradient(greyB, vB);
-        var shift = Registration.EstimateShift(gA, gB);
+        // The median of many windows' shifts, not one phase correlation over the whole overview: changed shadows
+        // (another sun) and new buildings make secondary peaks that pull a single whole-image estimate off.
+        // Phase correlation in small windows underestimates larger shifts (the window tapers what moved in): refine
+        // twice on the after gradients translated by the estimate so far.
+        var shift = WindowedShift(gA, gB) ?? Registration.EstimateShift(gA, gB);
+        for (var i = 0; i < 2 && shift.Response > 0; i++)
+        {
+            using var moved = Registration.Translate(gB, shift.Dx, shift.Dy);
+            if (WindowedShift(gA, moved) is not { } rest) break;
+            shift = shift with { Dx = shift.Dx + rest.Dx, Dy = shift.Dy + rest.Dy };
+        }
+
+        if (Environment.GetEnvironmentVariable("GEO_CD_DEBUG") == "1")
+            Console.Error.WriteLine($"global: g={g} shift={shift} c0={Correlation(gA, gB, 0, 0, 8)} cs={Correlation(gA, gB, shift.Dx, shift.Dy, 8)}");
         var maxOv = options.MaxShiftPixels / g;
         var margin = (int)Math.Ceiling(Math.Min(maxOv, Math.Max(Math.Abs(shift.Dx), Math.Abs(shift.Dy)))) + 2;
         if (Math.Abs(shift.Dx) > maxOv || Math.Abs(shift.Dy) > maxOv ||
@@ -79,6 +92,35 @@ internal static class GlobalEstimates
         if (!s.IsOk) return Result<GlobalModel>.Fail(s.Failures);
         model.Stats = s.Value;
         return model;
+    }
+
+    private static Shift? WindowedShift(Mat gA, Mat gB)
+    {
+        const int win = 128;
+        var size = gA.Size();
+        using var hann = new Mat();
+        Cv2.CreateHanningWindow(hann, new Size(win, win), MatType.CV_32FC1);
+        var xs = new List<double>();
+        var ys = new List<double>();
+        var responses = new List<double>();
+        for (var y = 0; y + win <= size.Height; y += win / 2)
+        for (var x = 0; x + win <= size.Width; x += win / 2)
+        {
+            var rect = new Rect(x, y, win, win);
+            using var a = new Mat(gA, rect);
+            using var b = new Mat(gB, rect);
+            if (Cv2.CountNonZero(a) < win * win / 2 || Cv2.CountNonZero(b) < win * win / 2) continue;
+            var p = Cv2.PhaseCorrelate(a, b, hann, out var response);
+            if (response < 0.15) continue;
+            xs.Add(p.X);
+            ys.Add(p.Y);
+            responses.Add(response);
+        }
+
+        if (xs.Count < 5) return null;
+        xs.Sort();
+        ys.Sort();
+        return new Shift(xs[xs.Count / 2], ys[ys.Count / 2], responses.Average());
     }
 
     private static BandGain[] FitGains(Mat a, Mat b, Mat va, Mat vb)
