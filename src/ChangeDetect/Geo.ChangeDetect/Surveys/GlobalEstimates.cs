@@ -20,7 +20,10 @@ internal static class GlobalEstimates
     {
         var f = layout.F;
         int w = layout.Wa * f, h = layout.Ha * f;
-        var g = Math.Max(1, (int)Math.Ceiling(Math.Max(w, h) / (double)OverviewSide));
+        // With real (averaged) overviews 1024 px is enough; without, GDAL decimates by nearest neighbour, which aliases
+        // odd shifts, so a finer level is read.
+        var side = readers.HasOverviews ? OverviewSide / 2 : OverviewSide;
+        var g = Math.Max(1, (int)Math.Ceiling(Math.Max(w, h) / (double)side));
         int bw = Math.Max(1, w / g), bh = Math.Max(1, h / g);
         var ox0 = (int)Math.Round(layout.AfterOffsetX);
         var oy0 = (int)Math.Round(layout.AfterOffsetY);
@@ -28,44 +31,45 @@ internal static class GlobalEstimates
         using var vA = new Mat();
         using var rgbB = new Mat();
         using var vB = new Mat();
+        var t0 = Profile.Start();
         var r = readers.ReadOrthoOverview(false, layout.Col0, layout.Row0, w, h, bw, bh, rgbA, vA);
         if (!r.IsOk) return Result<GlobalModel>.Fail(r.Failures);
         r = readers.ReadOrthoOverview(true, layout.Col0 + ox0, layout.Row0 + oy0, w, h, bw, bh, rgbB, vB);
         if (!r.IsOk) return Result<GlobalModel>.Fail(r.Failures);
         ct.ThrowIfCancellationRequested();
+        Profile.Stop("g: overview read", t0);
+        t0 = Profile.Start();
 
         using var fa = new Mat();
         using var fb = new Mat();
-        rgbA.ConvertTo(fa, MatType.CV_32FC3);
-        rgbB.ConvertTo(fb, MatType.CV_32FC3);
-        using var greyA = new Mat();
-        using var greyB = new Mat();
-        Cv2.CvtColor(fa, greyA, ColorConversionCodes.RGB2GRAY);
-        Cv2.CvtColor(fb, greyB, ColorConversionCodes.RGB2GRAY);
-        using var gA = TileAnalysis.Gradient(greyA, vA);
-        using var gB = TileAnalysis.Gradient(greyB, vB);
+        Mat? gA = null, gB = null;
+        Parallel.Invoke(() => gA = FloatAndGradient(rgbA, vA, fa), () => gB = FloatAndGradient(rgbB, vB, fb));
+        using var ga = gA!;
+        using var gb = gB!;
         // The median of many windows' shifts, not one phase correlation over the whole overview: changed shadows
         // (another sun) and new buildings make secondary peaks that pull a single whole-image estimate off.
         // Phase correlation in small windows underestimates larger shifts (the window tapers what moved in): refine
         // twice on the after gradients translated by the estimate so far.
-        var shift = WindowedShift(gA, gB) ?? Registration.EstimateShift(gA, gB);
+        var shift = WindowedShift(ga, gb) ?? Registration.EstimateShift(ga, gb);
         for (var i = 0; i < 2 && shift.Response > 0; i++)
         {
-            using var moved = Registration.Translate(gB, shift.Dx, shift.Dy);
-            if (WindowedShift(gA, moved) is not { } rest) break;
+            using var moved = Registration.Translate(gb, shift.Dx, shift.Dy);
+            if (WindowedShift(ga, moved) is not { } rest) break;
             shift = shift with { Dx = shift.Dx + rest.Dx, Dy = shift.Dy + rest.Dy };
         }
 
         if (Environment.GetEnvironmentVariable("GEO_CD_DEBUG") == "1")
-            Console.Error.WriteLine($"global: g={g} shift={shift} c0={Correlation(gA, gB, 0, 0, 8)} cs={Correlation(gA, gB, shift.Dx, shift.Dy, 8)}");
+            Console.Error.WriteLine($"global: g={g} shift={shift} c0={Correlation(ga, gb, 0, 0, 8)} cs={Correlation(ga, gb, shift.Dx, shift.Dy, 8)}");
         var maxOv = options.MaxShiftPixels / g;
         var margin = (int)Math.Ceiling(Math.Min(maxOv, Math.Max(Math.Abs(shift.Dx), Math.Abs(shift.Dy)))) + 2;
         if (Math.Abs(shift.Dx) > maxOv || Math.Abs(shift.Dy) > maxOv ||
-            Correlation(gA, gB, shift.Dx, shift.Dy, margin) < Correlation(gA, gB, 0, 0, margin) + 0.01)
+            Correlation(ga, gb, shift.Dx, shift.Dy, margin) < Correlation(ga, gb, 0, 0, margin) + 0.01)
         {
             shift = shift with { Dx = 0, Dy = 0 };
         }
 
+        Profile.Stop("g: shift", t0);
+        t0 = Profile.Start();
         var totalX = ox0 + shift.Dx * g;
         var totalY = oy0 + shift.Dy * g;
         var offX = (int)Math.Round(totalX);
@@ -82,45 +86,58 @@ internal static class GlobalEstimates
             GlobalShift = new Shift(shift.Dx * g, shift.Dy * g, shift.Response),
         };
         ct.ThrowIfCancellationRequested();
+        Profile.Stop("g: gains", t0);
+        t0 = Profile.Start();
         if (layout.HasDsm)
         {
             var d = DsmModel(layout, readers, model);
             if (!d.IsOk) return Result<GlobalModel>.Fail(d.Failures);
         }
 
+        Profile.Stop("g: dsm", t0);
+        t0 = Profile.Start();
         var s = Samples(layout, readers, model, options, ct);
+        Profile.Stop("g: samples", t0);
         if (!s.IsOk) return Result<GlobalModel>.Fail(s.Failures);
         model.Stats = s.Value;
         return model;
+    }
+
+    private static Mat FloatAndGradient(Mat rgb, Mat valid, Mat f)
+    {
+        rgb.ConvertTo(f, MatType.CV_32FC3);
+        using var grey = new Mat();
+        Cv2.CvtColor(f, grey, ColorConversionCodes.RGB2GRAY);
+        return TileAnalysis.Gradient(grey, valid);
     }
 
     private static Shift? WindowedShift(Mat gA, Mat gB)
     {
         const int win = 128;
         var size = gA.Size();
-        using var hann = new Mat();
-        Cv2.CreateHanningWindow(hann, new Size(win, win), MatType.CV_32FC1);
-        var xs = new List<double>();
-        var ys = new List<double>();
-        var responses = new List<double>();
-        for (var y = 0; y + win <= size.Height; y += win / 2)
-        for (var x = 0; x + win <= size.Width; x += win / 2)
+        // At most about 12 x 12 windows, spread evenly; measured in parallel.
+        var stepX = Math.Max(win, (size.Width - win) / 12);
+        var stepY = Math.Max(win, (size.Height - win) / 12);
+        var rects = new List<Rect>();
+        for (var y = 0; y + win <= size.Height; y += stepY)
+        for (var x = 0; x + win <= size.Width; x += stepX)
+            rects.Add(new Rect(x, y, win, win));
+        var found = new (double X, double Y, double R)?[rects.Count];
+        Parallel.For(0, rects.Count, i =>
         {
-            var rect = new Rect(x, y, win, win);
-            using var a = new Mat(gA, rect);
-            using var b = new Mat(gB, rect);
-            if (Cv2.CountNonZero(a) < win * win / 2 || Cv2.CountNonZero(b) < win * win / 2) continue;
+            using var hann = new Mat();
+            Cv2.CreateHanningWindow(hann, new Size(win, win), MatType.CV_32FC1);
+            using var a = new Mat(gA, rects[i]);
+            using var b = new Mat(gB, rects[i]);
+            if (Cv2.CountNonZero(a) < win * win / 2 || Cv2.CountNonZero(b) < win * win / 2) return;
             var p = Cv2.PhaseCorrelate(a, b, hann, out var response);
-            if (response < 0.15) continue;
-            xs.Add(p.X);
-            ys.Add(p.Y);
-            responses.Add(response);
-        }
-
-        if (xs.Count < 5) return null;
-        xs.Sort();
-        ys.Sort();
-        return new Shift(xs[xs.Count / 2], ys[ys.Count / 2], responses.Average());
+            if (response >= 0.15) found[i] = (p.X, p.Y, response);
+        });
+        var ok = found.OfType<(double X, double Y, double R)>().ToList();
+        if (ok.Count < 5) return null;
+        var xs = ok.Select(o => o.X).Order().ToList();
+        var ys = ok.Select(o => o.Y).Order().ToList();
+        return new Shift(xs[xs.Count / 2], ys[ys.Count / 2], ok.Average(o => o.R));
     }
 
     private static BandGain[] FitGains(Mat a, Mat b, Mat va, Mat vb)
@@ -212,6 +229,26 @@ internal static class GlobalEstimates
         return 0;
     }
 
+    /// <summary>Reads the padded tile with core at analysis (c0, r0) from both orthophotos' overviews at the analysis
+    /// grid's resolution (GDAL picks the overview of factor F; statistics only, never the detection itself).</summary>
+    public static Result<TileInputs> ReadTileOverview(PairLayout layout, GlobalModel model, SurveyReaders readers, int c0, int r0, int coreW, int coreH)
+    {
+        var m = TileAnalysis.Margin;
+        var t = new TileInputs(c0 - m, r0 - m, coreW + 2 * m, coreH + 2 * m);
+        var f = layout.F;
+        var x = layout.Col0 + (c0 - m) * f;
+        var y = layout.Row0 + (r0 - m) * f;
+        var r = readers.ReadOrthoOverview(false, x, y, t.Width * f, t.Height * f, t.Width, t.Height, t.BeforeRgb, t.BeforeValid);
+        if (r.IsOk) r = readers.ReadOrthoOverview(true, x + model.OffsetX, y + model.OffsetY, t.Width * f, t.Height * f, t.Width, t.Height, t.AfterRgb, t.AfterValid);
+        if (!r.IsOk)
+        {
+            t.Dispose();
+            return Result<TileInputs>.Fail(r.Failures);
+        }
+
+        return t;
+    }
+
     /// <summary>Reads the padded tile with core at analysis (c0, r0) from both orthophotos (full resolution, averaged).</summary>
     public static Result<TileInputs> ReadTile(PairLayout layout, GlobalModel model, SurveyReaders readers, int c0, int r0, int coreW, int coreH)
     {
@@ -234,29 +271,47 @@ internal static class GlobalEstimates
     private static Result<CueStats> Samples(PairLayout layout, SurveyReaders readers, GlobalModel model, SurveyDetectionOptions options, CancellationToken ct)
     {
         var core = Math.Min(SampleCore, Math.Min(layout.Wa, layout.Ha));
-        var nx = Math.Max(1, Math.Min(4, layout.Wa / core));
+        var nx = Math.Max(1, Math.Min(3, layout.Wa / core));
         var ny = Math.Max(1, Math.Min(3, layout.Ha / core));
         var aligned = new List<(Mat A, Mat B, Mat Valid)>();
+        var k = TileAnalysis.ScoreReduction(layout.HasDsm);
         try
         {
             var energies = new List<float>();
-            for (var j = 0; j < ny; j++)
-            for (var i = 0; i < nx; i++)
+            var tiles = new List<TileInputs>();
+            try
             {
-                ct.ThrowIfCancellationRequested();
-                var c0 = (int)((i + 0.5) * layout.Wa / nx - core / 2.0);
-                var r0 = (int)((j + 0.5) * layout.Ha / ny - core / 2.0);
-                var read = ReadTile(layout, model, readers, c0, r0, core, core);
-                if (!read.IsOk) return Result<CueStats>.Fail(read.Failures);
-                using var t = read.Value;
-                var (a, b, valid, fx, fy) = TileAnalysis.Align(t, model);
-                fx.Dispose();
-                fy.Dispose();
-                aligned.Add((a, b, valid));
-                using var lab = ChangeMeasure.ToLab(a);
-                using var l = new Mat();
-                Cv2.ExtractChannel(lab, l, 0);
-                energies.Add(ChangeMeasure.TypicalEnergy(l));
+                for (var j = 0; j < ny; j++)
+                for (var i = 0; i < nx; i++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var c0 = (int)((i + 0.5) * layout.Wa / nx - core / 2.0);
+                    var r0 = (int)((j + 0.5) * layout.Ha / ny - core / 2.0);
+                    var read = ReadTileOverview(layout, model, readers, c0, r0, core, core);
+                    if (!read.IsOk) return Result<CueStats>.Fail(read.Failures);
+                    tiles.Add(read.Value);
+                }
+
+                var slots = new (Mat A, Mat B, Mat Valid)[tiles.Count];
+                var energyOf = new float[tiles.Count];
+                Parallel.For(0, tiles.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = options.WorkerCount }, i =>
+                {
+                    var (a, b, valid, fx, fy) = TileAnalysis.Align(tiles[i], model);
+                    fx.Dispose();
+                    fy.Dispose();
+                    slots[i] = (a, b, valid);
+                    using var ra = TileAnalysis.Reduce(a, k);
+                    using var lab = ChangeMeasure.ToLab(ra);
+                    using var l = new Mat();
+                    Cv2.ExtractChannel(lab, l, 0);
+                    energyOf[i] = ChangeMeasure.TypicalEnergy(l);
+                });
+                aligned.AddRange(slots);
+                energies.AddRange(energyOf);
+            }
+            finally
+            {
+                foreach (var t in tiles) t.Dispose();
             }
 
             var typical = MatSpan.Quantile(energies.ToArray(), 0.5);
@@ -265,12 +320,16 @@ internal static class GlobalEstimates
             var texture = new List<float>();
             foreach (var (a, b, valid) in aligned)
             {
-                var (c, s, t) = TileAnalysis.Cues(a, b, typical);
+                using var ra = TileAnalysis.Reduce(a, k);
+                using var rb = TileAnalysis.Reduce(b, k);
+                using var rv = TileAnalysis.Reduce(valid, k);
+                Cv2.Threshold(rv, rv, 254, 255, ThresholdTypes.Binary);
+                var (c, s, t) = TileAnalysis.Cues(ra, rb, typical);
                 using (c) using (s) using (t)
                 {
-                    Collect(c, valid, colour);
-                    Collect(s, valid, structure);
-                    Collect(t, valid, texture);
+                    Collect(c, rv, colour, TileAnalysis.Margin / k);
+                    Collect(s, rv, structure, TileAnalysis.Margin / k);
+                    Collect(t, rv, texture, TileAnalysis.Margin / k);
                 }
             }
 
@@ -287,8 +346,8 @@ internal static class GlobalEstimates
             var scores = new List<float>();
             foreach (var (a, b, valid) in aligned)
             {
-                using var score = TileAnalysis.Score(a, b, stats, options.Measure, 2.0 / gsd);
-                Collect(score, valid, scores);
+                using var score = TileAnalysis.Score(a, b, stats, options.Measure, gsd, k);
+                Collect(score, valid, scores, TileAnalysis.Margin);
             }
 
             var arr = scores.ToArray();
@@ -320,9 +379,8 @@ internal static class GlobalEstimates
         return Math.Max(otsu, median + 3 * sigma);
     }
 
-    private static void Collect(Mat values, Mat valid, List<float> into)
+    private static void Collect(Mat values, Mat valid, List<float> into, int m)
     {
-        var m = TileAnalysis.Margin;
         var w = values.Cols;
         var rows = values.Rows;
         var v = MatSpan.Floats(values);

@@ -40,6 +40,9 @@ public sealed record SurveyDetectionOptions(
     /// <summary>The settings of the image change measure (colour, structure, texture, vegetation) reused from the pair detector.</summary>
     internal ChangeDetectionOptions Measure { get; init; } = ChangeDetectionOptions.Default;
 
+    /// <summary>Analysis rows per streamed strip (memory is a few strips of the overlap's width).</summary>
+    internal int StripRows { get; init; } = 512;
+
     internal int WorkerCount => Workers > 0 ? Workers : Environment.ProcessorCount;
 
     /// <summary>Checks ranges; failure bad_parameter naming the setting.</summary>

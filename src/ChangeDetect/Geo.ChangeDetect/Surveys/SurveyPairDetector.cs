@@ -13,7 +13,7 @@ namespace Geo.ChangeDetect.Surveys;
 /// brought onto the before orthophoto's pixel grid over their overlap (optionally limited to an EPSG:4490 area
 /// polygon); image-wide estimates (global shift, radiometry, DSM offset and ground, cue statistics) come from overviews
 /// and samples (<see cref="GlobalEstimates"/>); then the overlap is streamed in strips of
-/// <see cref="StripRows"/> analysis rows: each strip's orthophoto rows are decoded once at full resolution (column
+/// <see cref="SurveyDetectionOptions.StripRows"/> analysis rows: each strip's orthophoto rows are decoded once at full resolution (column
 /// chunks in parallel, one GDAL dataset set per worker) and averaged onto the analysis grid, tiles of a strip are
 /// analysed in parallel once the strip below is decoded (<see cref="TileProcessor"/>), and objects are labelled per
 /// strip and joined across seams (<see cref="StripObjects"/>). Decoding strip s, analysing strip s-2 and labelling
@@ -22,9 +22,6 @@ namespace Geo.ChangeDetect.Surveys;
 /// </summary>
 public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) : ISurveyChangeDetector
 {
-    /// <summary>Analysis rows per strip.</summary>
-    public const int StripRows = 256;
-
     private const int ChunkColumns = 512;
     private readonly SurveyDetectionOptions _options = options ?? SurveyDetectionOptions.Default;
 
@@ -50,11 +47,15 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
         {
             var first = SurveyReaders.Open(layout);
             pool.Add(first);
+            var t0 = Profile.Start();
             var m = GlobalEstimates.Estimate(layout, first, _options, ct);
+            Profile.Stop("global estimates", t0);
             if (!m.IsOk) return Result<IReadOnlyList<ChangeCandidate>>.Fail(m.Failures);
             model = m.Value;
             progress?.Report(new DetectionProgress(0.05, "streaming"));
-            return new Run(layout, model, _options, pool, progress, ct).Execute();
+            var result = new Run(layout, model, _options, pool, progress, ct).Execute();
+            Profile.Print();
+            return result;
         }
         finally
         {
@@ -81,7 +82,8 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
         IProgress<DetectionProgress>? progress, CancellationToken ct)
     {
         private readonly int _m = TileAnalysis.Margin;
-        private readonly int _n = (layout.Ha + StripRows - 1) / StripRows;
+        private readonly int StripRows = options.StripRows;
+        private readonly int _n = (layout.Ha + options.StripRows - 1) / options.StripRows;
         private readonly Dictionary<int, DecodedStrip> _decoded = [];
         private readonly Dictionary<int, CellPlanes> _analysed = [];
         private readonly List<ChangeCandidate> _candidates = [];
@@ -139,7 +141,9 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
                         if (!pool.TryTake(out var readers)) readers = SurveyReaders.Open(layout);
                         try
                         {
+                            var t0 = Profile.Start();
                             item(readers);
+                            Profile.Stop("item " + item.Method.Name, t0);
                         }
                         finally
                         {

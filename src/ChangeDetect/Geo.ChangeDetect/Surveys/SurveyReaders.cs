@@ -30,6 +30,9 @@ internal sealed class SurveyReaders : IDisposable
         _afterDsm = afterDsm;
     }
 
+    /// <summary>Both orthophotos have internal overviews.</summary>
+    public bool HasOverviews => _before.OverviewCount(1) > 0 && _after.OverviewCount(1) > 0;
+
     public static SurveyReaders Open(PairLayout layout)
     {
         GdalDataset Must(string path) => GdalDataset.Open(path, Options) is { IsOk: true } r ? r.Value

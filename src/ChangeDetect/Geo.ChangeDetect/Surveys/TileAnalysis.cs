@@ -83,7 +83,7 @@ internal static class TileAnalysis
 {
     public const int Margin = 32;
     private const int Window = 64;
-    private const int Step = 32;
+    private const int Step = 64;
     private const double MinResponse = 0.1;
     private const double MaxResidual = 4.0;
 
@@ -234,8 +234,32 @@ internal static class TileAnalysis
         return (colour, structure, texture);
     }
 
-    /// <summary>Standardised, vegetation-suppressed, smoothed change score (before thresholding).</summary>
-    public static Mat Score(Mat a, Mat b, CueStats s, ChangeDetectionOptions measure, double smoothingPixels)
+    /// <summary>The image cues run on a grid coarser than the analysis grid: 2x without DSMs (the image layer serves
+    /// objects of 20 m² and more), 4x with DSMs (there the image layer only confirms low structures such as hoarding,
+    /// the height cue keeps the analysis grid).</summary>
+    public static int ScoreReduction(bool hasDsm) => hasDsm ? 4 : 2;
+
+    /// <summary>Averages an image onto a grid <paramref name="k"/> times coarser.</summary>
+    public static Mat Reduce(Mat m, int k)
+    {
+        var r = new Mat();
+        Cv2.Resize(m, r, new Size(m.Cols / k, m.Rows / k), 0, 0, InterpolationFlags.Area);
+        return r;
+    }
+
+    /// <summary>Standardised, vegetation-suppressed, smoothed change score (before thresholding), computed on the score
+    /// grid and interpolated back to the size of <paramref name="a"/>. <paramref name="gsdMetres"/>: analysis grid.</summary>
+    public static Mat Score(Mat a, Mat b, CueStats s, ChangeDetectionOptions measure, double gsdMetres, int k)
+    {
+        using var ra = Reduce(a, k);
+        using var rb = Reduce(b, k);
+        using var small = ScoreReduced(ra, rb, s, measure, Math.Max(1.0, 2.0 / (gsdMetres * k)));
+        var full = new Mat();
+        Cv2.Resize(small, full, a.Size(), 0, 0, InterpolationFlags.Linear);
+        return full;
+    }
+
+    private static Mat ScoreReduced(Mat a, Mat b, CueStats s, ChangeDetectionOptions measure, double smoothingPixels)
     {
         var (colour, structure, texture) = Cues(a, b, s.TypicalEnergy);
         using (colour)

@@ -18,7 +18,9 @@ internal sealed class TileProcessor(PairLayout layout, GlobalModel model, Survey
     /// <summary>Processes the padded tile; its core is (Margin, Margin, coreW, coreH) and goes to (outX, outY) of <paramref name="strip"/>.</summary>
     public Result<int> Process(TileInputs t, int coreW, int coreH, SurveyReaders readers, CellPlanes strip, int outX, int outY)
     {
+        var t0 = Profile.Start();
         var (a, b, valid, fx, fy) = TileAnalysis.Align(t, model);
+        Profile.Stop("align", t0);
         using (a)
         using (b)
         using (valid)
@@ -26,7 +28,10 @@ internal sealed class TileProcessor(PairLayout layout, GlobalModel model, Survey
         using (fy)
         {
             var size = a.Size();
-            using var score = TileAnalysis.Score(a, b, model.Stats!, options.Measure, 2.0 / _gsd);
+            t0 = Profile.Start();
+            using var score = TileAnalysis.Score(a, b, model.Stats!, options.Measure, _gsd, TileAnalysis.ScoreReduction(layout.HasDsm));
+            Profile.Stop("score", t0);
+            t0 = Profile.Start();
             var thr = model.Stats!.Threshold;
             using var image = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
             {
@@ -50,7 +55,11 @@ internal sealed class TileProcessor(PairLayout layout, GlobalModel model, Survey
             using var above = new Mat(size, MatType.CV_32FC1, Scalar.All(0));
             if (layout.HasDsm)
             {
+                Profile.Stop("image mask", t0);
+                t0 = Profile.Start();
                 var r = Heights(t, fx, fy, readers, gain, loss, weak, dh, above);
+                Profile.Stop("heights", t0);
+                t0 = Profile.Start();
                 if (!r.IsOk) return r;
                 Clean(gain, disc);
                 Clean(loss, disc);
@@ -64,6 +73,7 @@ internal sealed class TileProcessor(PairLayout layout, GlobalModel model, Survey
                 Cv2.BitwiseAnd(image, near, image);
             }
 
+            Profile.Stop("clean", t0);
             var core = new Rect(TileAnalysis.Margin, TileAnalysis.Margin, coreW, coreH);
             var dst = new Rect(outX, outY, coreW, coreH);
             Copy(gain, strip.Gain, core, dst);

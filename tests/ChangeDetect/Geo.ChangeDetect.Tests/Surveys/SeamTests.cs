@@ -11,15 +11,15 @@ public sealed class SeamTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private const double Gsd = 0.4; // analysis grid = full resolution: strip seams every 256 px, tile seams every 512
+    private const double Gsd = 0.4; // analysis grid = full resolution: strip and tile seams every 512 px
     private const int Size = 1024;
 
     [Fact]
     public void A_building_across_a_strip_seam_and_a_tile_seam_is_one_object()
     {
-        // A 40 x 40 px (16 x 16 m) new building centred on the corner where strip rows 256 and tile column 512 meet.
+        // A 40 x 40 px (16 x 16 m) new building centred on the corner where strip row 512 and tile column 512 meet.
         var (before, beforeDsm) = Write("before", seed: 3, building: null);
-        var (after, afterDsm) = Write("after", seed: 3, building: new Rect(512 - 20, 256 - 20, 40, 40));
+        var (after, afterDsm) = Write("after", seed: 3, building: new Rect(512 - 20, 512 - 20, 40, 40));
 
         var r = new SurveyPairDetector().Detect(new SurveyPairInput(before, beforeDsm, after, afterDsm, null), null, CancellationToken.None);
 
