@@ -20,9 +20,8 @@ internal static class GlobalEstimates
     {
         var f = layout.F;
         int w = layout.Wa * f, h = layout.Ha * f;
-        // With real (averaged) overviews 1024 px is enough; without, GDAL decimates by nearest neighbour, which aliases
-        // odd shifts, so a finer level is read.
-        var side = readers.HasOverviews ? OverviewSide / 2 : OverviewSide;
+        // Not coarser: at 1024 px the committed pair's (3, 2) px shift came out 1.3 px off (JPEG overviews, shadows).
+        var side = OverviewSide;
         var g = Math.Max(1, (int)Math.Ceiling(Math.Max(w, h) / (double)side));
         int bw = Math.Max(1, w / g), bh = Math.Max(1, h / g);
         var ox0 = (int)Math.Round(layout.AfterOffsetX);
@@ -270,7 +269,9 @@ internal static class GlobalEstimates
 
     private static Result<CueStats> Samples(PairLayout layout, SurveyReaders readers, GlobalModel model, SurveyDetectionOptions options, CancellationToken ct)
     {
-        var core = Math.Min(SampleCore, Math.Min(layout.Wa, layout.Ha));
+        // Sample tiles are never smaller than SampleCore: a small area limit is sampled with its surroundings (the
+        // statistics are of the imagery, not of the area).
+        var core = SampleCore;
         var nx = Math.Max(1, Math.Min(3, layout.Wa / core));
         var ny = Math.Max(1, Math.Min(3, layout.Ha / core));
         var aligned = new List<(Mat A, Mat B, Mat Valid)>();
