@@ -47,7 +47,7 @@ prepare() { # size -> $WORK/s$size/{plain,deflate,jpeg}
 if [[ "${1:-}" == "--prepare-only" ]]; then shift; for s in "${@:-8192 16384}"; do prepare "$s"; done; exit 0; fi
 
 # ---- measurements ----
-geo="$root/geo"
+geo="${GEO:-$root/geo}"   # GEO=/path/to/frozen/geo to measure a fixed build while editing
 "$geo" --help > /dev/null 2>&1 || true   # build once, outside the timings
 if [[ "$OTB" == 1 ]] && ! command -v otbcli_MultivariateAlterationDetector > /dev/null; then
   echo "installing otb-bin (benchmark peer only)" >&2
@@ -100,7 +100,7 @@ import sys, re
 rows = [l.rsplit(' ', 1) for l in open(sys.argv[1]).read().splitlines() if l.strip()]
 t = {k: float(v) for k, v in rows}
 for k, v in t.items():
-    m = re.match(r'(\S+) (\w+): detect-surveys (.*)', k)
+    m = re.match(r'(\S+) (\w+): detect-surveys,? (.*)', k)
     if not m: continue
     dec = t.get(f"{m.group(1)} {m.group(2)}: decode limit (read both orthos + DSMs, 2 threads)")
     otb = t.get(f"{m.group(1)} {m.group(2)}: OTB MultivariateAlterationDetector")

@@ -57,8 +57,6 @@ internal static class GlobalEstimates
             shift = shift with { Dx = shift.Dx + rest.Dx, Dy = shift.Dy + rest.Dy };
         }
 
-        if (Environment.GetEnvironmentVariable("GEO_CD_DEBUG") == "1")
-            Console.Error.WriteLine($"global: g={g} shift={shift} c0={Correlation(ga, gb, 0, 0, 8)} cs={Correlation(ga, gb, shift.Dx, shift.Dy, 8)}");
         var maxOv = options.MaxShiftPixels / g;
         var margin = (int)Math.Ceiling(Math.Min(maxOv, Math.Max(Math.Abs(shift.Dx), Math.Abs(shift.Dy)))) + 2;
         if (Math.Abs(shift.Dx) > maxOv || Math.Abs(shift.Dy) > maxOv ||
