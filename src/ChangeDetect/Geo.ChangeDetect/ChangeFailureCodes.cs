@@ -17,4 +17,17 @@ public static class ChangeFailureCodes
     public const string ImageSize = "image_size";
     /// <summary>A parameter is out of range (e.g. a non-positive GSD). BadRequest.</summary>
     public const string BadParameter = "bad_parameter";
+
+    /// <summary>A survey file cannot be opened or read as a georeferenced raster. Invalid.</summary>
+    public const string SurveyUnreadable = "survey_unreadable";
+    /// <summary>A survey has a layout the pipeline does not take (ortho: 3 or 4 Byte bands; DSM: 1 band; north-up). Invalid.</summary>
+    public const string SurveyUnsupported = "survey_unsupported";
+    /// <summary>The two surveys (or an ortho and its DSM) are in different CRSs, or one has none. Invalid.</summary>
+    public const string CrsMismatch = "crs_mismatch";
+    /// <summary>The two orthophotos have different ground sample distances (resample one first). Invalid.</summary>
+    public const string GsdMismatch = "gsd_mismatch";
+    /// <summary>The surveys (and the area limit, when given) do not overlap. Invalid.</summary>
+    public const string NoOverlap = "no_overlap";
+    /// <summary>A DSM was given for one survey only: both or neither. BadRequest.</summary>
+    public const string DsmOneSide = "dsm_one_side";
 }

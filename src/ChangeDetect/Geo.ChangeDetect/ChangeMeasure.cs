@@ -44,7 +44,7 @@ internal static class ChangeMeasure
         return smooth;
     }
 
-    private static Mat ToLab(Mat rgb)
+    internal static Mat ToLab(Mat rgb)
     {
         using var unit = new Mat();
         rgb.ConvertTo(unit, MatType.CV_32FC3, 1.0 / 255.0);
@@ -56,7 +56,7 @@ internal static class ChangeMeasure
         return lab;
     }
 
-    private static Mat ColourDistance(Mat labA, Mat labB)
+    internal static Mat ColourDistance(Mat labA, Mat labB)
     {
         const int r = 2;
         using var a = MatSpan.Blur(labA, 1.0);
@@ -93,7 +93,11 @@ internal static class ChangeMeasure
 
     private const int Bins = 8;
 
-    private static Mat OrientationDistance(Mat la, Mat lb)
+    private static Mat OrientationDistance(Mat la, Mat lb) => OrientationDistance(la, lb, null);
+
+    /// <summary>The orientation-histogram distance; <paramref name="typicalEnergy"/> is the normalising gradient
+    /// energy (null: the median of the before image's, as for a whole image; blocks pass one global value).</summary>
+    internal static Mat OrientationDistance(Mat la, Mat lb, float? typicalEnergy)
     {
         var ha = OrientationHistograms(la);
         var hb = OrientationHistograms(lb);
@@ -112,7 +116,7 @@ internal static class ChangeMeasure
                 }
             }
 
-            var typical = MatSpan.Quantile(energyA, 0.5);
+            var typical = typicalEnergy ?? MatSpan.Quantile(energyA, 0.5);
             var energy = new float[res.Length];
             for (var k = 0; k < Bins; k++)
             {
@@ -137,6 +141,27 @@ internal static class ChangeMeasure
         {
             foreach (var m in ha) m.Dispose();
             foreach (var m in hb) m.Dispose();
+        }
+    }
+
+    /// <summary>Median local gradient energy (sum of the orientation histograms) of a lightness image.</summary>
+    internal static float TypicalEnergy(Mat l)
+    {
+        var h = OrientationHistograms(l);
+        try
+        {
+            var energy = new float[MatSpan.Floats(h[0]).Length];
+            foreach (var m in h)
+            {
+                var x = MatSpan.Floats(m);
+                for (var i = 0; i < energy.Length; i++) energy[i] += x[i];
+            }
+
+            return MatSpan.Quantile(energy, 0.5);
+        }
+        finally
+        {
+            foreach (var m in h) m.Dispose();
         }
     }
 
@@ -208,7 +233,7 @@ internal static class ChangeMeasure
         }
     }
 
-    private static Mat Dissimilarity(Mat la, Mat lb)
+    internal static Mat Dissimilarity(Mat la, Mat lb)
     {
         const double sigma = 2.0;
         const float c = 3.0f * 3.0f; // (0.03 x L range 100)^2
@@ -253,7 +278,7 @@ internal static class ChangeMeasure
         }
     }
 
-    private static void SuppressVegetation(Span<float> score, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ChangeDetectionOptions options)
+    internal static void SuppressVegetation(Span<float> score, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ChangeDetectionOptions options)
     {
         var level = (float)options.VegetationExcessGreen;
         var penalty = (float)options.VegetationPenalty;

@@ -1,3 +1,4 @@
+using Geo.ChangeDetect.Findings;
 using Geo.GridService.Census;
 using Geo.GridService.Storage;
 using Geo.Spatial.Failures;
@@ -94,5 +95,16 @@ public static class StoreFactory
     {
         PostGisGridStore pg => PostGisSurveyStore.On(pg),
         _ => await GeoPackageSurveyStore.OpenAsync(geoPackagePath, ct).ConfigureAwait(false),
+    };
+
+    /// <summary>
+    /// The change runs and findings on the same store as <paramref name="grids"/>: the same PostgreSQL database (sharing
+    /// the grid store's pool, revision and change feed) or the same GeoPackage file.
+    /// </summary>
+    public static async Task<IFindingStore> OpenFindingsAsync(IGridStore grids, CancellationToken ct = default) => grids switch
+    {
+        PostGisGridStore pg => PostGisFindingStore.On(pg),
+        GeoPackageGridStore gp => await GeoPackageFindingStore.OpenAsync(gp.FilePath, ct).ConfigureAwait(false),
+        _ => throw new NotSupportedException($"No finding store for {grids.GetType().Name}."),
     };
 }

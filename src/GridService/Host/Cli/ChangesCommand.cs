@@ -41,6 +41,7 @@ internal static class ChangesCommand
                 $"{s.Pairs} pairs, {s.Objects} changed objects, {s.ChangedFraction:P1} of pixels changed; masks in {Path.GetFullPath(outDir)}"));
             return Task.FromResult(0);
         });
-        return new Command("changes", "Change detection between surveys or image pairs") { detect, FindingsCli.RunCommand() };
+        return new Command("changes", "Change detection between surveys or image pairs")
+            { detect, ChangesSurveysCommand.Build(), ChangesSurveysCommand.BuildScore(), FindingsCli.RunCommand() };
     }
 }

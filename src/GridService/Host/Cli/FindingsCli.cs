@@ -7,6 +7,7 @@ using Geo.GridService.Host.Findings;
 using Geo.GridService.Host.Http;
 using Geo.Spatial.Crs;
 using Geo.Spatial.Failures;
+using Geo.Storage;
 using Geo.Storage.GeoPackage;
 using Geo.Surveys;
 using Spectre.Console;
@@ -241,17 +242,19 @@ internal static class FindingsCli
     private static async Task<Result<IFindingStore>> OpenFindingStore(ParseResult pr, CancellationToken ct)
     {
         var spec = pr.GetValue(GeoCli.StoreOption)!;
-        await using var grids = await GeoCli.OpenStore(spec, ct);
-        if (grids is not GeoPackageGridStore gp)
-            return Failure.Unavailable("findings_store_unsupported", "Findings are stored in a GeoPackage store only (no PostGIS finding store yet).");
-        return await GeoPackageFindingStore.OpenAsync(gp.FilePath, ct);
+        var grids = await GeoCli.OpenStore(spec, ct);
+        if (grids is GeoPackageGridStore gp)
+        {
+            await using (grids) return await GeoPackageFindingStore.OpenAsync(gp.FilePath, ct);
+        }
+        return Result<IFindingStore>.Ok(await StoreFactory.OpenFindingsAsync(grids, ct)); // PostGIS: the finding store shares (and keeps open) the grid store's pool
     }
 
     /// <summary>What a run or a report needs: the grid, survey and finding stores on the file, and the application.</summary>
     private sealed class Env : IAsyncDisposable
     {
         private Geo.GridService.Storage.IGridStore? _grids;
-        private GeoPackageSurveyStore? _surveys;
+        private ISurveyStore? _surveys;
         private IFindingStore? _findings;
         private ServiceProvider? _services;
         private SurveyCatalog? _catalog;
@@ -265,13 +268,8 @@ internal static class FindingsCli
             var env = new Env();
             var options = new GeoOptions { Store = pr.GetValue(GeoCli.StoreOption)!, SurveyDirectory = pr.GetValue(SurveysDir) };
             env._grids = await GeoCli.OpenStore(options.Store, ct);
-            if (env._grids is not GeoPackageGridStore gp)
-            {
-                env.Failures = [Failure.Unavailable("findings_store_unsupported", "Findings are stored in a GeoPackage store only (no PostGIS finding store yet).")];
-                return env;
-            }
-            env._findings = await GeoPackageFindingStore.OpenAsync(gp.FilePath, ct);
-            env._surveys = await GeoPackageSurveyStore.OpenAsync(options.SurveyStorePath, ct);
+            env._findings = await StoreFactory.OpenFindingsAsync(env._grids, ct);
+            env._surveys = await StoreFactory.OpenSurveysAsync(env._grids, options.SurveyStorePath, ct);
             env._catalog = new SurveyCatalog(env._surveys, new SurveyOptions { DataDirectory = options.ResolvedSurveyDirectory }, 1024 * 1024);
             var services = new ServiceCollection();
             FindingsServices.AddDetector(services);

@@ -1,13 +1,14 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Geo.ChangeDetect.Findings;
 using Geo.GridService.Host.Application;
 using Geo.GridService.Storage;
-using Geo.Storage.GeoPackage;
+using Geo.Storage;
 using Geo.Surveys;
 
 namespace Geo.GridService.Host.Findings;
 
 /// <summary>
-/// Composition of the findings application: the finding store (the same GeoPackage file as the grids), the run
+/// Composition of the findings application: the finding store (beside the grids: same GeoPackage file or database), the run
 /// orchestration, the findings tile feed. The detector is resolved when a run starts, not at start-up, so the service
 /// composes and serves everything else when no <see cref="ISurveyChangeDetector"/> is registered (a run then gets 503
 /// <c>detector_unavailable</c>).
@@ -15,22 +16,21 @@ namespace Geo.GridService.Host.Findings;
 public static class FindingsServices
 {
     /// <summary>
-    /// THE place the survey change-detection pipeline is registered, for the service and the CLI alike
-    /// (<c>services.AddSingleton&lt;ISurveyChangeDetector, ...&gt;()</c>). Empty until the pipeline is merged.
+    /// THE place the survey change-detection pipeline is registered, for the service and the CLI alike: the streaming
+    /// <see cref="Geo.ChangeDetect.Surveys.SurveyPairDetector"/> with its one set of defaults. Tests replace it with a
+    /// scripted double through the host's service configuration.
     /// </summary>
     public static void AddDetector(IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        // The coordinator registers the real pipeline here, e.g.:
-        // services.AddSingleton<ISurveyChangeDetector, Geo.ChangeDetect.Surveys.SurveyChangeDetector>();
+        services.TryAddSingleton<ISurveyChangeDetector>(_ => new Geo.ChangeDetect.Surveys.SurveyPairDetector());
     }
 
-    /// <summary>Registers the findings services when the grid store is a GeoPackage (no PostGIS finding store yet).</summary>
+    /// <summary>Registers the findings services on the grid store's backend (the same GeoPackage file or PostGIS database).</summary>
     public static void Add(IServiceCollection services, IGridStore store)
     {
-        if (store is not GeoPackageGridStore gp) return;
         AddDetector(services);
-        services.AddSingleton<IFindingStore>(_ => GeoPackageFindingStore.OpenAsync(gp.FilePath).GetAwaiter().GetResult());
+        services.AddSingleton<IFindingStore>(_ => StoreFactory.OpenFindingsAsync(store).GetAwaiter().GetResult());
         services.AddSingleton(sp => new FindingsApp(sp.GetRequiredService<IFindingStore>(), sp.GetRequiredService<SurveyCatalog>(), store,
             sp.GetRequiredService<OwnershipService>(), () => sp.GetService<ISurveyChangeDetector>()));
         services.AddSingleton<Geo.Tiles.Vector.IFindingTileFeed>(sp => new FindingTileFeed(sp.GetRequiredService<IFindingStore>()));

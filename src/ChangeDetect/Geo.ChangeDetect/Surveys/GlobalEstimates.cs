@@ -1,0 +1,407 @@
+using Geo.Spatial.Failures;
+using OpenCvSharp;
+
+namespace Geo.ChangeDetect.Surveys;
+
+/// <summary>
+/// The image-wide estimates made before streaming, none on the full image: the global shift on an overview of at most
+/// about 2048 px a side (gradient phase correlation, kept only if it raises the gradients' correlation), the
+/// radiometric map on the same overview (invariant-pixel refits), the DSM's vertical offset (median of after - before)
+/// and a coarse ground model (morphological opening of the before DSM over 40 m) on a DSM overview, and the image
+/// cues' statistics and score threshold on up to 12 sample tiles read at full resolution.
+/// </summary>
+internal static class GlobalEstimates
+{
+    private const int OverviewSide = 2048;
+    private const int SampleTiles = 12;
+    private const int SampleCore = 256;
+
+    public static Result<GlobalModel> Estimate(PairLayout layout, SurveyReaders readers, SurveyDetectionOptions options, CancellationToken ct)
+    {
+        var f = layout.F;
+        int w = layout.Wa * f, h = layout.Ha * f;
+        // Not coarser: at 1024 px the committed pair's (3, 2) px shift came out 1.3 px off (JPEG overviews, shadows).
+        var side = OverviewSide;
+        var g = Math.Max(1, (int)Math.Ceiling(Math.Max(w, h) / (double)side));
+        int bw = Math.Max(1, w / g), bh = Math.Max(1, h / g);
+        var ox0 = (int)Math.Round(layout.AfterOffsetX);
+        var oy0 = (int)Math.Round(layout.AfterOffsetY);
+        using var rgbA = new Mat();
+        using var vA = new Mat();
+        using var rgbB = new Mat();
+        using var vB = new Mat();
+        var t0 = Profile.Start();
+        var r = readers.ReadOrthoOverview(false, layout.Col0, layout.Row0, w, h, bw, bh, rgbA, vA);
+        if (!r.IsOk) return Result<GlobalModel>.Fail(r.Failures);
+        r = readers.ReadOrthoOverview(true, layout.Col0 + ox0, layout.Row0 + oy0, w, h, bw, bh, rgbB, vB);
+        if (!r.IsOk) return Result<GlobalModel>.Fail(r.Failures);
+        ct.ThrowIfCancellationRequested();
+        Profile.Stop("g: overview read", t0);
+        t0 = Profile.Start();
+
+        using var fa = new Mat();
+        using var fb = new Mat();
+        Mat? gA = null, gB = null;
+        Parallel.Invoke(() => gA = FloatAndGradient(rgbA, vA, fa), () => gB = FloatAndGradient(rgbB, vB, fb));
+        using var ga = gA!;
+        using var gb = gB!;
+        // The median of many windows' shifts, not one phase correlation over the whole overview: changed shadows
+        // (another sun) and new buildings make secondary peaks that pull a single whole-image estimate off.
+        // Phase correlation in small windows underestimates larger shifts (the window tapers what moved in): refine
+        // twice on the after gradients translated by the estimate so far.
+        var shift = WindowedShift(ga, gb) ?? Registration.EstimateShift(ga, gb);
+        for (var i = 0; i < 2 && shift.Response > 0; i++)
+        {
+            using var moved = Registration.Translate(gb, shift.Dx, shift.Dy);
+            if (WindowedShift(ga, moved) is not { } rest) break;
+            shift = shift with { Dx = shift.Dx + rest.Dx, Dy = shift.Dy + rest.Dy };
+        }
+
+        var maxOv = options.MaxShiftPixels / g;
+        var margin = (int)Math.Ceiling(Math.Min(maxOv, Math.Max(Math.Abs(shift.Dx), Math.Abs(shift.Dy)))) + 2;
+        if (Math.Abs(shift.Dx) > maxOv || Math.Abs(shift.Dy) > maxOv ||
+            Correlation(ga, gb, shift.Dx, shift.Dy, margin) < Correlation(ga, gb, 0, 0, margin) + 0.01)
+        {
+            shift = shift with { Dx = 0, Dy = 0 };
+        }
+
+        Profile.Stop("g: shift", t0);
+        t0 = Profile.Start();
+        var totalX = ox0 + shift.Dx * g;
+        var totalY = oy0 + shift.Dy * g;
+        var offX = (int)Math.Round(totalX);
+        var offY = (int)Math.Round(totalY);
+
+        // Radiometry on the overview, after the shift, valid pixels only.
+        using var bShift = Registration.Translate(fb, shift.Dx, shift.Dy);
+        using var vShift = Registration.Translate(vB, shift.Dx, shift.Dy);
+        var gains = FitGains(fa, bShift, vA, vShift);
+
+        var model = new GlobalModel
+        {
+            OffsetX = offX, OffsetY = offY, FracX = (totalX - offX) / f, FracY = (totalY - offY) / f, Gains = gains,
+            GlobalShift = new Shift(shift.Dx * g, shift.Dy * g, shift.Response),
+        };
+        ct.ThrowIfCancellationRequested();
+        Profile.Stop("g: gains", t0);
+        t0 = Profile.Start();
+        if (layout.HasDsm)
+        {
+            var d = DsmModel(layout, readers, model);
+            if (!d.IsOk) return Result<GlobalModel>.Fail(d.Failures);
+        }
+
+        Profile.Stop("g: dsm", t0);
+        t0 = Profile.Start();
+        var s = Samples(layout, readers, model, options, ct);
+        Profile.Stop("g: samples", t0);
+        if (!s.IsOk) return Result<GlobalModel>.Fail(s.Failures);
+        model.Stats = s.Value;
+        return model;
+    }
+
+    private static Mat FloatAndGradient(Mat rgb, Mat valid, Mat f)
+    {
+        rgb.ConvertTo(f, MatType.CV_32FC3);
+        using var grey = new Mat();
+        Cv2.CvtColor(f, grey, ColorConversionCodes.RGB2GRAY);
+        return TileAnalysis.Gradient(grey, valid);
+    }
+
+    private static Shift? WindowedShift(Mat gA, Mat gB)
+    {
+        const int win = 128;
+        var size = gA.Size();
+        // At most about 12 x 12 windows, spread evenly; measured in parallel.
+        var stepX = Math.Max(win, (size.Width - win) / 12);
+        var stepY = Math.Max(win, (size.Height - win) / 12);
+        var rects = new List<Rect>();
+        for (var y = 0; y + win <= size.Height; y += stepY)
+        for (var x = 0; x + win <= size.Width; x += stepX)
+            rects.Add(new Rect(x, y, win, win));
+        var found = new (double X, double Y, double R)?[rects.Count];
+        Parallel.For(0, rects.Count, i =>
+        {
+            using var hann = new Mat();
+            Cv2.CreateHanningWindow(hann, new Size(win, win), MatType.CV_32FC1);
+            using var a = new Mat(gA, rects[i]);
+            using var b = new Mat(gB, rects[i]);
+            if (Cv2.CountNonZero(a) < win * win / 2 || Cv2.CountNonZero(b) < win * win / 2) return;
+            var p = Cv2.PhaseCorrelate(a, b, hann, out var response);
+            if (response >= 0.15) found[i] = (p.X, p.Y, response);
+        });
+        var ok = found.OfType<(double X, double Y, double R)>().ToList();
+        if (ok.Count < 5) return null;
+        var xs = ok.Select(o => o.X).Order().ToList();
+        var ys = ok.Select(o => o.Y).Order().ToList();
+        return new Shift(xs[xs.Count / 2], ys[ys.Count / 2], ok.Average(o => o.R));
+    }
+
+    private static BandGain[] FitGains(Mat a, Mat b, Mat va, Mat vb)
+    {
+        var pa = MatSpan.Floats(a);
+        var pb = MatSpan.Floats(b);
+        var ma = MatSpan.Bytes(va);
+        var mb = MatSpan.Bytes(vb);
+        var n = 0;
+        for (var i = 0; i < ma.Length; i++) if (ma[i] != 0 && mb[i] > 200) n++;
+        if (n < 64) return [new(1, 0), new(1, 0), new(1, 0)];
+        using var ca = new Mat(n, 1, MatType.CV_32FC3);
+        using var cb = new Mat(n, 1, MatType.CV_32FC3);
+        var qa = MatSpan.Floats(ca);
+        var qb = MatSpan.Floats(cb);
+        var j = 0;
+        for (var i = 0; i < ma.Length; i++)
+        {
+            if (ma[i] == 0 || mb[i] <= 200) continue;
+            for (var c = 0; c < 3; c++)
+            {
+                qa[j * 3 + c] = pa[i * 3 + c];
+                qb[j * 3 + c] = pb[i * 3 + c];
+            }
+
+            j++;
+        }
+
+        return RadiometricNormalisation.Fit(ca, cb);
+    }
+
+    private static Result<int> DsmModel(PairLayout layout, SurveyReaders readers, GlobalModel model)
+    {
+        var bd = layout.BeforeDsm!;
+        var px = layout.Before.Px;
+        var x0 = layout.OriginX;
+        var y1 = layout.OriginY;
+        var x1 = x0 + layout.Wa * layout.A;
+        var y0 = y1 - layout.Ha * layout.A;
+        var reduce = Math.Max(1, (int)Math.Ceiling(Math.Max(x1 - x0, y1 - y0) / bd.Px / 512));
+        var before = readers.ReadDsm(false, x0, y0, x1, y1, reduce);
+        if (!before.IsOk) return Result<int>.Fail(before.Failures);
+        // The after DSM over the same ground as seen by the after ortho (georeferencing + measured shift).
+        var dx = (layout.Col0 + model.OffsetX + model.FracX * layout.F) * px + layout.After.X0 - x0;
+        var dy = layout.After.Y0 - (layout.Row0 + model.OffsetY + model.FracY * layout.F) * px - y1;
+        var after = readers.ReadDsm(true, x0 + dx, y0 + dy, x1 + dx, y1 + dy, reduce);
+        if (!after.IsOk)
+        {
+            before.Value.Heights.Dispose();
+            return Result<int>.Fail(after.Failures);
+        }
+
+        using var hb = before.Value.Heights;
+        using var ha = after.Value.Heights;
+        var sb = MatSpan.Floats(hb);
+        var sa = MatSpan.Floats(ha);
+        var diffs = new List<float>();
+        if (hb.Size() == ha.Size())
+        {
+            for (var i = 0; i < sb.Length; i++)
+            {
+                if (!float.IsNaN(sb[i]) && !float.IsNaN(sa[i])) diffs.Add(sa[i] - sb[i]);
+            }
+        }
+
+        model.DsmOffset = diffs.Count > 16 ? MatSpan.Quantile(diffs.ToArray(), 0.5) : 0f;
+
+        // Ground: opening (min then max) over about 40 m, then smoothed; no data filled with the median height.
+        var cell = bd.Px * reduce;
+        var k = Math.Max(3, (int)Math.Round(40 / (cell * Math.Sqrt(layout.MetresPerUnitX * layout.MetresPerUnitY))) | 1);
+        var valid = new List<float>();
+        foreach (var v in sb) if (!float.IsNaN(v)) valid.Add(v);
+        var fill = valid.Count > 0 ? MatSpan.Quantile(valid.ToArray(), 0.5) : 0f;
+        using var hi = hb.Clone();
+        var p = MatSpan.Floats(hi);
+        for (var i = 0; i < p.Length; i++) if (float.IsNaN(p[i])) p[i] = 1e6f;
+        using var kernel = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(k, k));
+        using var eroded = new Mat();
+        Cv2.Erode(hi, eroded, kernel);
+        var e = MatSpan.Floats(eroded);
+        for (var i = 0; i < e.Length; i++) if (e[i] > 1e5f) e[i] = fill;
+        using var opened = new Mat();
+        Cv2.Dilate(eroded, opened, kernel);
+        var ground = MatSpan.Blur(opened, k / 2.0);
+        model.Ground = ground;
+        model.GroundCell = cell;
+        model.GroundX0 = bd.X0 + before.Value.X * bd.Px;
+        model.GroundY0 = bd.Y0 - before.Value.Y * bd.Px;
+        return 0;
+    }
+
+    /// <summary>Reads the padded tile with core at analysis (c0, r0) from both orthophotos' overviews at the analysis
+    /// grid's resolution (GDAL picks the overview of factor F; statistics only, never the detection itself).</summary>
+    public static Result<TileInputs> ReadTileOverview(PairLayout layout, GlobalModel model, SurveyReaders readers, int c0, int r0, int coreW, int coreH)
+    {
+        var m = TileAnalysis.Margin;
+        var t = new TileInputs(c0 - m, r0 - m, coreW + 2 * m, coreH + 2 * m);
+        var f = layout.F;
+        var x = layout.Col0 + (c0 - m) * f;
+        var y = layout.Row0 + (r0 - m) * f;
+        var r = readers.ReadOrthoOverview(false, x, y, t.Width * f, t.Height * f, t.Width, t.Height, t.BeforeRgb, t.BeforeValid);
+        if (r.IsOk) r = readers.ReadOrthoOverview(true, x + model.OffsetX, y + model.OffsetY, t.Width * f, t.Height * f, t.Width, t.Height, t.AfterRgb, t.AfterValid);
+        if (!r.IsOk)
+        {
+            t.Dispose();
+            return Result<TileInputs>.Fail(r.Failures);
+        }
+
+        return t;
+    }
+
+    /// <summary>Reads the padded tile with core at analysis (c0, r0) from both orthophotos (full resolution, averaged).</summary>
+    public static Result<TileInputs> ReadTile(PairLayout layout, GlobalModel model, SurveyReaders readers, int c0, int r0, int coreW, int coreH)
+    {
+        var m = TileAnalysis.Margin;
+        var t = new TileInputs(c0 - m, r0 - m, coreW + 2 * m, coreH + 2 * m);
+        var f = layout.F;
+        var x = layout.Col0 + (c0 - m) * f;
+        var y = layout.Row0 + (r0 - m) * f;
+        var r = readers.ReadOrtho(false, x, y, t.Width, t.Height, t.BeforeRgb, t.BeforeValid);
+        if (r.IsOk) r = readers.ReadOrtho(true, x + model.OffsetX, y + model.OffsetY, t.Width, t.Height, t.AfterRgb, t.AfterValid);
+        if (!r.IsOk)
+        {
+            t.Dispose();
+            return Result<TileInputs>.Fail(r.Failures);
+        }
+
+        return t;
+    }
+
+    private static Result<CueStats> Samples(PairLayout layout, SurveyReaders readers, GlobalModel model, SurveyDetectionOptions options, CancellationToken ct)
+    {
+        // Sample tiles are never smaller than SampleCore: a small area limit is sampled with its surroundings (the
+        // statistics are of the imagery, not of the area).
+        var core = SampleCore;
+        var nx = Math.Max(1, Math.Min(3, layout.Wa / core));
+        var ny = Math.Max(1, Math.Min(3, layout.Ha / core));
+        var aligned = new List<(Mat A, Mat B, Mat Valid)>();
+        var k = TileAnalysis.ScoreReduction(layout.HasDsm);
+        try
+        {
+            var energies = new List<float>();
+            var tiles = new List<TileInputs>();
+            try
+            {
+                for (var j = 0; j < ny; j++)
+                for (var i = 0; i < nx; i++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var c0 = (int)((i + 0.5) * layout.Wa / nx - core / 2.0);
+                    var r0 = (int)((j + 0.5) * layout.Ha / ny - core / 2.0);
+                    var read = ReadTileOverview(layout, model, readers, c0, r0, core, core);
+                    if (!read.IsOk) return Result<CueStats>.Fail(read.Failures);
+                    tiles.Add(read.Value);
+                }
+
+                var slots = new (Mat A, Mat B, Mat Valid)[tiles.Count];
+                var energyOf = new float[tiles.Count];
+                Parallel.For(0, tiles.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = options.WorkerCount }, i =>
+                {
+                    var (a, b, valid, fx, fy) = TileAnalysis.Align(tiles[i], model);
+                    fx.Dispose();
+                    fy.Dispose();
+                    slots[i] = (a, b, valid);
+                    using var ra = TileAnalysis.Reduce(a, k);
+                    using var lab = ChangeMeasure.ToLab(ra);
+                    using var l = new Mat();
+                    Cv2.ExtractChannel(lab, l, 0);
+                    energyOf[i] = ChangeMeasure.TypicalEnergy(l);
+                });
+                aligned.AddRange(slots);
+                energies.AddRange(energyOf);
+            }
+            finally
+            {
+                foreach (var t in tiles) t.Dispose();
+            }
+
+            var typical = MatSpan.Quantile(energies.ToArray(), 0.5);
+            var colour = new List<float>();
+            var structure = new List<float>();
+            var texture = new List<float>();
+            foreach (var (a, b, valid) in aligned)
+            {
+                using var ra = TileAnalysis.Reduce(a, k);
+                using var rb = TileAnalysis.Reduce(b, k);
+                using var rv = TileAnalysis.Reduce(valid, k);
+                Cv2.Threshold(rv, rv, 254, 255, ThresholdTypes.Binary);
+                var (c, s, t) = TileAnalysis.Cues(ra, rb, typical);
+                using (c) using (s) using (t)
+                {
+                    Collect(c, rv, colour, TileAnalysis.Margin / k);
+                    Collect(s, rv, structure, TileAnalysis.Margin / k);
+                    Collect(t, rv, texture, TileAnalysis.Margin / k);
+                }
+            }
+
+            if (colour.Count < 100)
+            {
+                return Failure.Invalid(ChangeFailureCodes.NoOverlap, "The surveys have almost no valid pixels in common.");
+            }
+
+            var (cm, cs) = MatSpan.RobustStats(colour.ToArray());
+            var (sm, ss) = MatSpan.RobustStats(structure.ToArray());
+            var (tm, ts) = MatSpan.RobustStats(texture.ToArray());
+            var stats = new CueStats(cm, cs, sm, ss, tm, ts, typical, 0, 1);
+            var gsd = layout.AnalysisGsdMetres;
+            var scores = new List<float>();
+            foreach (var (a, b, valid) in aligned)
+            {
+                using var score = TileAnalysis.Score(a, b, stats, options.Measure, gsd, k);
+                Collect(score, valid, scores, TileAnalysis.Margin);
+            }
+
+            var arr = scores.ToArray();
+            return stats with { Threshold = Threshold(arr), Range = Math.Max(1e-3f, MatSpan.Quantile(arr, 0.995) - MatSpan.Quantile(arr, 0.01)) };
+        }
+        finally
+        {
+            foreach (var (a, b, v) in aligned) { a.Dispose(); b.Dispose(); v.Dispose(); }
+        }
+    }
+
+    /// <summary>Otsu on the score between its 1st and 99.5th percentiles, but never below median + 3 robust sigmas
+    /// (a pair with little change has no second mode for Otsu to find).</summary>
+    private static float Threshold(float[] scores)
+    {
+        var lo = MatSpan.Quantile(scores, 0.01);
+        var hi = MatSpan.Quantile(scores, 0.995);
+        var range = Math.Max(hi - lo, 1e-6f);
+        var step = Math.Max(1, scores.Length / 262144);
+        var n = (scores.Length + step - 1) / step;
+        using var u8 = new Mat(n, 1, MatType.CV_8UC1);
+        var b = MatSpan.Bytes(u8);
+        for (int i = 0, j = 0; i < scores.Length && j < n; i += step, j++)
+            b[j] = (byte)Math.Clamp((int)((scores[i] - lo) / range * 255f), 0, 255);
+        using var bin = new Mat();
+        var t = Cv2.Threshold(u8, bin, 0, 255, ThresholdTypes.Binary | ThresholdTypes.Otsu);
+        var otsu = lo + (float)(t / 255.0 * range);
+        var (median, sigma) = MatSpan.RobustStats(scores);
+        return Math.Max(otsu, median + 3 * sigma);
+    }
+
+    private static void Collect(Mat values, Mat valid, List<float> into, int m)
+    {
+        var w = values.Cols;
+        var rows = values.Rows;
+        var v = MatSpan.Floats(values);
+        var ok = MatSpan.Bytes(valid);
+        for (var y = m; y < rows - m; y += 2)
+        for (var x = m; x < w - m; x += 2)
+        {
+            var i = y * w + x;
+            if (ok[i] != 0) into.Add(v[i]);
+        }
+    }
+
+    private static double Correlation(Mat a, Mat b, double dx, double dy, int margin)
+    {
+        using var shifted = Registration.Translate(b, dx, dy);
+        var size = a.Size();
+        if (size.Width <= 2 * margin + 4 || size.Height <= 2 * margin + 4) return double.NegativeInfinity;
+        var rect = new Rect(margin, margin, size.Width - 2 * margin, size.Height - 2 * margin);
+        using var ra = new Mat(a, rect);
+        using var rb = new Mat(shifted, rect);
+        using var result = new Mat();
+        Cv2.MatchTemplate(ra, rb, result, TemplateMatchModes.CCoeffNormed);
+        return result.At<float>(0, 0);
+    }
+}
