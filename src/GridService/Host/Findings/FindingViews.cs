@@ -18,9 +18,10 @@ public sealed record FindingView(
 /// <summary>A page of findings; <c>next</c> is the <c>after</c> of the next page.</summary>
 public sealed record FindingPageView(IReadOnlyList<FindingView> Items, string? Next, int Count);
 
-/// <summary>A run as the API shows it; <c>percent</c> is live while it runs in this process.</summary>
+/// <summary>A run as the API shows it; <c>percent</c> is live while it runs in this process; <c>dsm</c> says whether both
+/// surveys' DSMs were given to the detector (server file paths are not shown).</summary>
 public sealed record ChangeRunView(
-    string Id, string State, int? Percent, string? Stage, string Before, string After, string? BeforeDsm, string? AfterDsm, string AfterDate,
+    string Id, string State, int? Percent, string? Stage, string Before, string After, bool Dsm, string AfterDate,
     string[]? Grids, JsonElement? Area, JsonElement Parameters, string SoftwareVersion, DateTimeOffset Started, DateTimeOffset? Finished,
     int FindingCount, string? Problem, string? StartedBy);
 
@@ -94,7 +95,7 @@ public static class FindingViews
 
     public static ChangeRunView View(ChangeRun r, RunProgress? live) => new(
         r.Id, StateText(r.State), r.State == RunState.Succeeded ? 100 : live?.Percent, r.State == RunState.Running ? live?.Stage ?? "unknown" : null,
-        r.BeforeSurveyId, r.AfterSurveyId, r.BeforeDsmPath is null ? null : "yes", r.AfterDsmPath is null ? null : "yes",
+        r.BeforeSurveyId, r.AfterSurveyId, r.BeforeDsmPath is not null && r.AfterDsmPath is not null,
         r.AfterSurveyDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.Area?.GridCodes?.ToArray(),
         r.Area?.Polygon is { } poly ? GeoJsonGeometry.ToElement(poly) : null, JsonDocument.Parse(r.ParametersJson).RootElement.Clone(),
         r.SoftwareVersion, r.Started, r.Finished, r.FindingCount, r.Problem, r.StartedBy);

@@ -36,6 +36,7 @@ public static class FindingsApi
         runs.MapGet("/{id}", GetRun).RequireAuthorization(Policies.Read).WithName("GetChangeRun")
             .WithSummary("One run: state (running|succeeded|failed|cancelled), percent while running, inputs, parameters, software version");
         runs.MapPost("/{id}/cancel", CancelRun).RequireAuthorization(Policies.Gis).WithName("CancelChangeRun")
+            .WithMetadata(new RequestSizeLimitMetadata(1024)) // no body expected
             .WithSummary("Cancel a running run (202); 409 when it has ended; its findings are never stored");
         runs.MapGet("/{id}/findings.geojson", ExportGeoJson).RequireAuthorization(Policies.Read).WithName("ExportRunGeoJson")
             .WithSummary("The run's findings as GeoJSON (EPSG:4490, legacy crs member)");

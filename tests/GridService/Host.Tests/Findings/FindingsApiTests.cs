@@ -69,7 +69,7 @@ public sealed class FindingsApiTests(FindingsFixture fx) : IClassFixture<Finding
         Assert.Equal(fx.Before, run.GetProperty("before").GetString());
         Assert.Contains("ScriptedDetector", run.GetProperty("softwareVersion").GetString());
         Assert.Equal(0.5, run.GetProperty("parameters").GetProperty("permitFraction").GetDouble());
-        Assert.Equal("yes", run.GetProperty("afterDsm").GetString());
+        Assert.True(run.GetProperty("dsm").GetBoolean());
         // The detector was given both COGs and both DSMs (the samples have DSMs), and no area.
         var input = fx.Detector.LastInput!;
         Assert.True(File.Exists(input.BeforeOrthoPath) && File.Exists(input.AfterOrthoPath) && File.Exists(input.BeforeDsmPath) && File.Exists(input.AfterDsmPath));

@@ -158,14 +158,14 @@ public sealed class GeoPackageGridStoreTests : GridStoreContract, IDisposable
         Assert.Equal((long)0x47504B47, Scalar(c, "PRAGMA application_id;"));
         Assert.Equal(10300L, Scalar(c, "PRAGMA user_version;"));
         Assert.Equal("wal", Scalar(c, "PRAGMA journal_mode;"));
-        Assert.Equal(3L, Scalar(c, "SELECT max(version) FROM geo_schema_migrations;")); // 1 grids, 2 surveys, 3 census
+        Assert.Equal(4L, Scalar(c, "SELECT max(version) FROM geo_schema_migrations;")); // 1 grids, 2 surveys, 3 census, 4 findings
         Assert.Equal(4L, Scalar(c, "SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id IN (-1, 0, 4326, 4490);"));
         Assert.Equal("gpkg_rtree_index",
             Scalar(c, "SELECT extension_name FROM gpkg_extensions WHERE table_name = 'grids' AND column_name = 'geom';"));
         // The layer extent covers every version's grids: v1 112.80..112.83 x 34.10..34.11, v2 112.85..112.87 x 34.15..34.17.
         Assert.Equal(112.80, (double)Scalar(c, "SELECT min_x FROM gpkg_contents WHERE table_name = 'grids';")!, 9);
         Assert.Equal(34.17, (double)Scalar(c, "SELECT max_y FROM gpkg_contents WHERE table_name = 'grids';")!, 9);
-        Assert.Equal(10L, Scalar(c, "SELECT count(*) FROM gpkg_contents;")); // 5 grid-service tables, surveys, 4 census tables
+        Assert.Equal(15L, Scalar(c, "SELECT count(*) FROM gpkg_contents;")); // 5 grid-service tables, surveys, 4 census tables, 5 findings tables
     }
 
     [Fact]
@@ -183,7 +183,7 @@ public sealed class GeoPackageGridStoreTests : GridStoreContract, IDisposable
         var v3 = await store.AddGridVersionAsync(new DateOnly(2025, 1, 1), VersionOneGrids(), null, null);
         Assert.Equal(3, v3.Value.Number);
         using var c = OpenRaw(path);
-        Assert.Equal(3L, Scalar(c, "SELECT count(*) FROM geo_schema_migrations;")); // each migration once
+        Assert.Equal(4L, Scalar(c, "SELECT count(*) FROM geo_schema_migrations;")); // each migration once
     }
 
     [Fact]
