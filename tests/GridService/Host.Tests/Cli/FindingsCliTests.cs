@@ -61,7 +61,7 @@ public sealed class FindingsCliTests : IDisposable
     }
 
     [Fact]
-    public void Changes_run_without_an_installed_detector_is_refused_and_records_nothing()
+    public void Changes_run_with_the_installed_pipeline_stores_one_succeeded_run_and_its_findings()
     {
         var pair = SyntheticSurveys.Generate(Path.Combine(_dir, "pair"), new SyntheticOptions(SizePx: 512, Seed: 3, GsdMetres: 0.5));
         var a = Geo("surveys", "add", pair.Epoch1, "--name", "前期", "--date", "2026-04-01", "--dsm", pair.Epoch1Dsm, "--store", Store);
@@ -74,11 +74,19 @@ public sealed class FindingsCliTests : IDisposable
         var missing = Geo("changes", "run", "--before", "0123456789abcdef", "--after", after, "--store", Store);
         Assert.Equal(4, missing.Exit);
         Assert.Contains("survey_not_found", missing.Err);
-        var run = Geo("changes", "run", "--before", before, "--after", after, "--wait", "--store", Store);
-        Assert.Equal(7, run.Exit);
-        Assert.Contains("detector_unavailable", run.Err);
         Assert.Equal("", Geo("findings", "runs", "--store", Store).Out);
-        Assert.Equal("", Geo("findings", "list", "--store", Store).Out);
+
+        // The real detector (FindingsServices.AddDetector) runs in this process; its findings are stored with the run.
+        var run = Geo("changes", "run", "--before", before, "--after", after, "--wait", "--store", Store);
+        Assert.True(run.Exit == 0, run.Err);
+        var runs = Geo("findings", "runs", "--store", Store).Out.Trim().Split('\n');
+        var fields = Assert.Single(runs).Split('\t');
+        Assert.Equal("succeeded", fields[1]);
+        var stored = int.Parse(fields[3].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var listed = Geo("findings", "list", "--run", fields[0], "--store", Store).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(stored, listed.Length);
+        Assert.True(Geo("findings", "export", "--run", fields[0], "--out", Path.Combine(_dir, "run.geojson"), "--store", Store).Exit == 0);
+
         var export = Geo("findings", "export", "--run", "nope", "--out", Path.Combine(_dir, "x.geojson"), "--store", Store);
         Assert.Equal(4, export.Exit);
         Assert.Contains("run_not_found", export.Err);
