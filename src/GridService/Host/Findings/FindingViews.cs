@@ -44,7 +44,7 @@ public static class FindingViews
         return clean.Length > 60 ? clean[..60] + "…" : clean;
     }
 
-    public static string KindText(ChangeKind k) => Geo.Storage.GeoPackage.GeoPackageFindingStore.KindText(k);
+    public static string KindText(ChangeKind k) => FindingText.Kind(k);
 
     public static string KindLabelZh(ChangeKind k) => k switch
     {
@@ -54,11 +54,11 @@ public static class FindingViews
         _ => "其他变化",
     };
 
-    public static string ReviewText(ReviewState s) => s.ToString().ToLowerInvariant();
+    public static string ReviewText(ReviewState s) => FindingText.Review(s);
 
     public static string ReviewLabelZh(ReviewState s) => s switch { ReviewState.Confirmed => "已确认", ReviewState.Dismissed => "已排除", _ => "待核查" };
 
-    public static string StateText(RunState s) => s.ToString().ToLowerInvariant();
+    public static string StateText(RunState s) => FindingText.State(s);
 
     public static bool TryKind(string s, out ChangeKind kind)
     {

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Geo.GridService.Census;
 using Geo.GridService.Codes;
-using Geo.Spatial;
 using Geo.Spatial.Failures;
 using Microsoft.Data.Sqlite;
 using NetTopologySuite.Geometries;
@@ -542,21 +541,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
                 RtreeBulkLoad.Rebuild(_c, _tx, rtree, _boxes, ct);
                 return;
             }
-            var all = new Envelope();
-            foreach (var b in _boxes)
-            {
-                all.ExpandToInclude(b.MinX, b.MinY);
-                all.ExpandToInclude(b.MaxX, b.MaxY);
-            }
-            var keys = new ulong[_boxes.Count];
-            var order = new int[_boxes.Count];
-            for (var i = 0; i < keys.Length; i++)
-            {
-                var b = _boxes[i];
-                keys[i] = Hilbert.Key((b.MinX + b.MaxX) / 2, (b.MinY + b.MaxY) / 2, all);
-                order[i] = i;
-            }
-            Array.Sort(keys, order);
+            var order = RtreeBulkLoad.HilbertOrder(_boxes);
             using var insert = Command(_c, _tx, $"INSERT OR REPLACE INTO {rtree} VALUES ($id, $minx, $maxx, $miny, $maxy);");
             var id = insert.Parameters.Add("$id", SqliteType.Integer);
             var minx = insert.Parameters.Add("$minx", SqliteType.Real);

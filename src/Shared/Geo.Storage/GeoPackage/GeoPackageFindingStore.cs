@@ -91,7 +91,7 @@ public sealed class GeoPackageFindingStore : IFindingStore
                 ("$beforePath", stored.BeforePath), ("$afterPath", stored.AfterPath), ("$afterDate", SqlText.FromDate(stored.AfterSurveyDate)),
                 ("$grids", stored.Area?.GridCodes is { Count: > 0 } g ? string.Join(',', g) : null),
                 ("$wkt", stored.Area?.Polygon is { } p ? new WKTWriter().Write(p) : null),
-                ("$parameters", stored.ParametersJson), ("$software", stored.SoftwareVersion), ("$state", StateText(stored.State)),
+                ("$parameters", stored.ParametersJson), ("$software", stored.SoftwareVersion), ("$state", FindingText.State(stored.State)),
                 ("$started", SqlText.FromTimestamp(stored.Started)), ("$finished", stored.Finished is { } fin ? SqlText.FromTimestamp(fin) : null),
                 ("$count", stored.FindingCount), ("$beforeDsm", stored.BeforeDsmPath), ("$afterDsm", stored.AfterDsmPath),
                 ("$problem", stored.Problem), ("$by", stored.StartedBy));
@@ -125,7 +125,7 @@ public sealed class GeoPackageFindingStore : IFindingStore
             var run = ReadRun(c, tx, runId);
             if (run is null) return Failure.NotFound(FindingCodes.RunNotFound, $"There is no run {runId}.");
             if (run.State != RunState.Running)
-                return Failure.Conflict(FindingCodes.RunNotRunning, $"Run {runId} is {StateText(run.State)}, not running: its findings are not stored.");
+                return Failure.Conflict(FindingCodes.RunNotRunning, $"Run {runId} is {FindingText.State(run.State)}, not running: its findings are not stored.");
             using (var insert = Command(c, tx, $"""
                        INSERT INTO findings ({FindingColumns}) VALUES ($id, $run, $geom, $area, $kind, $mean, $max, $conf, $grid, $dept,
                          $permitted, $permit, 'pending', NULL, NULL, NULL);
@@ -149,7 +149,7 @@ public sealed class GeoPackageFindingStore : IFindingStore
                     id.Value = f.Id;
                     geom.Value = WritePolygon(f.Polygon);
                     area.Value = f.AreaM2;
-                    kind.Value = KindText(f.Kind);
+                    kind.Value = FindingText.Kind(f.Kind);
                     mean.Value = (object?)f.MeanDh ?? DBNull.Value;
                     max.Value = (object?)f.MaxDh ?? DBNull.Value;
                     conf.Value = f.Confidence;
@@ -186,9 +186,9 @@ public sealed class GeoPackageFindingStore : IFindingStore
             var run = ReadRun(c, tx, runId);
             if (run is null) return Failure.NotFound(FindingCodes.RunNotFound, $"There is no run {runId}.");
             if (run.State != RunState.Running)
-                return Failure.Conflict(FindingCodes.RunNotRunning, $"Run {runId} has ended already ({StateText(run.State)}).");
+                return Failure.Conflict(FindingCodes.RunNotRunning, $"Run {runId} has ended already ({FindingText.State(run.State)}).");
             using (var update = Command(c, tx, "UPDATE change_runs SET state = $state, finished_at = $at, problem = $problem WHERE id = $id;",
-                       ("$state", StateText(state)), ("$at", SqlText.FromTimestamp(finished)), ("$problem", problem), ("$id", runId)))
+                       ("$state", FindingText.State(state)), ("$at", SqlText.FromTimestamp(finished)), ("$problem", problem), ("$id", runId)))
                 update.ExecuteNonQuery();
             TouchContents(c, tx, GeoPackageFindingSchema.RunsTable);
             return Result<ChangeRun>.Ok(ReadRun(c, tx, runId)!);
@@ -226,8 +226,8 @@ public sealed class GeoPackageFindingStore : IFindingStore
         if (query.RunId is { } run) { sql.Append(" AND run_id = $run"); parameters.Add(("$run", run)); }
         if (query.Grid is { } grid) { sql.Append(" AND grid_code = $grid"); parameters.Add(("$grid", grid)); }
         if (query.Department is { } dept) { sql.Append(" AND department_code = $dept"); parameters.Add(("$dept", dept)); }
-        if (query.Kind is { } kind) { sql.Append(" AND kind = $kind"); parameters.Add(("$kind", KindText(kind))); }
-        if (query.Review is { } review) { sql.Append(" AND review = $review"); parameters.Add(("$review", ReviewText(review))); }
+        if (query.Kind is { } kind) { sql.Append(" AND kind = $kind"); parameters.Add(("$kind", FindingText.Kind(kind))); }
+        if (query.Review is { } review) { sql.Append(" AND review = $review"); parameters.Add(("$review", FindingText.Review(review))); }
         if (query.Permitted is { } permitted) { sql.Append(" AND permitted = $permitted"); parameters.Add(("$permitted", permitted ? 1 : 0)); }
         if (query.Bbox is { } b)
         {
@@ -296,7 +296,7 @@ public sealed class GeoPackageFindingStore : IFindingStore
             var updated = current with { Review = state, ReviewerKeyId = review.Reviewer, ReviewComment = review.Comment, ReviewedAt = at };
             using (var update = Command(c, tx,
                        "UPDATE findings SET review = $review, reviewer = $who, review_comment = $comment, reviewed_at = $at WHERE id = $id;",
-                       ("$review", ReviewText(state)), ("$who", review.Reviewer), ("$comment", review.Comment),
+                       ("$review", FindingText.Review(state)), ("$who", review.Reviewer), ("$comment", review.Comment),
                        ("$at", SqlText.FromTimestamp(at)), ("$id", current.Id)))
                 update.ExecuteNonQuery();
             using (var history = Command(c, tx,
@@ -406,7 +406,7 @@ public sealed class GeoPackageFindingStore : IFindingStore
         var polygon = r.IsDBNull(7) ? null : new WKTReader(new NetTopologySuite.NtsGeometryServices(new PrecisionModel(), 4490)).Read(r.GetString(7)) as Polygon;
         if (grids is not null || polygon is not null) area = new AreaLimit(grids, polygon);
         return new ChangeRun(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), SqlText.ToDate(r.GetString(5)),
-            area, r.GetString(8), r.GetString(9), ParseState(r.GetString(10)), SqlText.ToTimestamp(r.GetString(11)),
+            area, r.GetString(8), r.GetString(9), FindingText.ParseState(r.GetString(10)), SqlText.ToTimestamp(r.GetString(11)),
             r.IsDBNull(12) ? null : SqlText.ToTimestamp(r.GetString(12)), r.GetInt32(13),
             r.IsDBNull(14) ? null : r.GetString(14), r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16),
             r.IsDBNull(17) ? null : r.GetString(17));
@@ -420,10 +420,10 @@ public sealed class GeoPackageFindingStore : IFindingStore
     }
 
     private static Finding ReadFinding(SqliteDataReader r) => new(
-        r.GetString(0), r.GetString(1), (Polygon)GeoPackageBlob.ToGridGeometry((byte[])r.GetValue(2)), r.GetDouble(3), ParseKind(r.GetString(4)),
+        r.GetString(0), r.GetString(1), (Polygon)GeoPackageBlob.ToGridGeometry((byte[])r.GetValue(2)), r.GetDouble(3), FindingText.ParseKind(r.GetString(4)),
         r.IsDBNull(5) ? null : r.GetDouble(5), r.IsDBNull(6) ? null : r.GetDouble(6), r.GetDouble(7),
         r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.GetInt64(10) != 0, r.IsDBNull(11) ? null : r.GetString(11),
-        ParseReview(r.GetString(12)), r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14),
+        FindingText.ParseReview(r.GetString(12)), r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14),
         r.IsDBNull(15) ? null : SqlText.ToTimestamp(r.GetString(15)));
 
     /// <summary>A finding polygon as a GeoPackage blob: POLYGON, SRID 4490, XY.</summary>
@@ -432,42 +432,6 @@ public sealed class GeoPackageFindingStore : IFindingStore
         var copy = GeoPackageBlob.Factory.CreatePolygon((LinearRing)p.ExteriorRing.Copy(), p.InteriorRings.Select(h => (LinearRing)h.Copy()).ToArray());
         return new GeoPackageGeoWriter { HandleOrdinates = Ordinates.XY }.Write(copy);
     }
-
-    /// <summary>Text forms in the file (and in the API): snake_case kinds, lower-case states.</summary>
-    public static string KindText(ChangeKind kind) => kind switch
-    {
-        ChangeKind.NewStructure => "new_structure",
-        ChangeKind.Extension => "extension",
-        ChangeKind.Demolition => "demolition",
-        _ => "other",
-    };
-
-    private static ChangeKind ParseKind(string s) => s switch
-    {
-        "new_structure" => ChangeKind.NewStructure,
-        "extension" => ChangeKind.Extension,
-        "demolition" => ChangeKind.Demolition,
-        _ => ChangeKind.Other,
-    };
-
-    private static string ReviewText(ReviewState s) => s.ToString().ToLowerInvariant();
-
-    private static ReviewState ParseReview(string s) => s switch
-    {
-        "confirmed" => ReviewState.Confirmed,
-        "dismissed" => ReviewState.Dismissed,
-        _ => ReviewState.Pending,
-    };
-
-    private static string StateText(RunState s) => s.ToString().ToLowerInvariant();
-
-    private static RunState ParseState(string s) => s switch
-    {
-        "succeeded" => RunState.Succeeded,
-        "failed" => RunState.Failed,
-        "cancelled" => RunState.Cancelled,
-        _ => RunState.Running,
-    };
 
     // ---- plumbing ---------------------------------------------------------------------------------------------------
 

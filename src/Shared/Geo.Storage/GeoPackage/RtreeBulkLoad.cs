@@ -39,21 +39,7 @@ internal static class RtreeBulkLoad
         GeoPackageSchema.Execute(c, tx, $"DELETE FROM \"{rtree}_node\";");
 
         // Leaves: the boxes in Hilbert order of their centres, rounded outwards to float as SQLite stores them.
-        var extent = new Envelope();
-        foreach (var b in boxes)
-        {
-            extent.ExpandToInclude(b.MinX, b.MinY);
-            extent.ExpandToInclude(b.MaxX, b.MaxY);
-        }
-        var keys = new ulong[boxes.Count];
-        var order = new int[boxes.Count];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            var b = boxes[i];
-            keys[i] = Hilbert.Key((b.MinX + b.MaxX) / 2, (b.MinY + b.MaxY) / 2, extent);
-            order[i] = i;
-        }
-        Array.Sort(keys, order);
+        var order = HilbertOrder(boxes);
         var level = new Cell[boxes.Count];
         for (var i = 0; i < level.Length; i++)
         {
@@ -148,6 +134,27 @@ internal static class RtreeBulkLoad
             rowidNode.Value = leafOf[i].Leaf;
             rowid.ExecuteNonQuery();
         }
+    }
+
+    /// <summary>Indexes of <paramref name="boxes"/> sorted along a Hilbert curve of their centres over their extent.</summary>
+    public static int[] HilbertOrder(IReadOnlyList<RtreeBox> boxes)
+    {
+        var extent = new Envelope();
+        foreach (var b in boxes)
+        {
+            extent.ExpandToInclude(b.MinX, b.MinY);
+            extent.ExpandToInclude(b.MaxX, b.MaxY);
+        }
+        var keys = new ulong[boxes.Count];
+        var order = new int[boxes.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            var b = boxes[i];
+            keys[i] = Hilbert.Key((b.MinX + b.MaxX) / 2, (b.MinY + b.MaxY) / 2, extent);
+            order[i] = i;
+        }
+        Array.Sort(keys, order);
+        return order;
     }
 
     private static int NodeCount(int cells, int capacity) => (cells + capacity - 1) / capacity;

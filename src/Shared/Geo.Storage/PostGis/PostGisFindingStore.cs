@@ -84,7 +84,7 @@ public sealed class PostGisFindingStore : IFindingStore
             insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Geometry, Value = stored.Area?.Polygon is { } p ? Stored(p) : DBNull.Value });
             insert.Parameters.Add(Text(stored.ParametersJson));
             insert.Parameters.Add(Text(stored.SoftwareVersion));
-            insert.Parameters.Add(Text(StateText(stored.State)));
+            insert.Parameters.Add(Text(FindingText.State(stored.State)));
             insert.Parameters.Add(Time(stored.Started));
             insert.Parameters.Add(Time(stored.Finished));
             insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = stored.FindingCount });
@@ -120,7 +120,7 @@ public sealed class PostGisFindingStore : IFindingStore
             var run = await ReadRunAsync(c, tx, runId, ct, forUpdate: true).ConfigureAwait(false);
             if (run is null) return Failure.NotFound(FindingCodes.RunNotFound, $"There is no run {runId}.");
             if (run.State != RunState.Running)
-                return Failure.Conflict(FindingCodes.RunNotRunning, $"Run {runId} is {StateText(run.State)}, not running: its findings are not stored.");
+                return Failure.Conflict(FindingCodes.RunNotRunning, $"Run {runId} is {FindingText.State(run.State)}, not running: its findings are not stored.");
             var ids = new HashSet<string>(StringComparer.Ordinal);
             foreach (var f in findings)
                 if (!ids.Add(f.Id)) return Failure.Conflict(FindingCodes.FindingIdDuplicate, $"Finding id {f.Id} is used twice or exists already.");
@@ -143,7 +143,7 @@ public sealed class PostGisFindingStore : IFindingStore
                     await copy.WriteAsync(runId, NpgsqlDbType.Text, ct).ConfigureAwait(false);
                     await copy.WriteAsync((Geometry)Stored(f.Polygon), NpgsqlDbType.Geometry, ct).ConfigureAwait(false);
                     await copy.WriteAsync(f.AreaM2, NpgsqlDbType.Double, ct).ConfigureAwait(false);
-                    await copy.WriteAsync(KindText(f.Kind), NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                    await copy.WriteAsync(FindingText.Kind(f.Kind), NpgsqlDbType.Text, ct).ConfigureAwait(false);
                     await WriteNullable(copy, f.MeanDh, ct).ConfigureAwait(false);
                     await WriteNullable(copy, f.MaxDh, ct).ConfigureAwait(false);
                     await copy.WriteAsync(f.Confidence, NpgsqlDbType.Double, ct).ConfigureAwait(false);
@@ -177,10 +177,10 @@ public sealed class PostGisFindingStore : IFindingStore
             var run = await ReadRunAsync(c, tx, runId, ct, forUpdate: true).ConfigureAwait(false);
             if (run is null) return Failure.NotFound(FindingCodes.RunNotFound, $"There is no run {runId}.");
             if (run.State != RunState.Running)
-                return Failure.Conflict(FindingCodes.RunNotRunning, $"Run {runId} has ended already ({StateText(run.State)}).");
+                return Failure.Conflict(FindingCodes.RunNotRunning, $"Run {runId} has ended already ({FindingText.State(run.State)}).");
             await using (var update = new NpgsqlCommand("UPDATE change_runs SET state = $1, finished_at = $2, problem = $3 WHERE id = $4;", c, tx))
             {
-                update.Parameters.Add(Text(StateText(state)));
+                update.Parameters.Add(Text(FindingText.State(state)));
                 update.Parameters.Add(Time(at));
                 update.Parameters.Add(Text(problem));
                 update.Parameters.Add(Text(runId));
@@ -224,8 +224,8 @@ public sealed class PostGisFindingStore : IFindingStore
         if (query.RunId is { } run) sql.Append(" AND run_id = ").Append(Next(Text(run)));
         if (query.Grid is { } grid) sql.Append(" AND grid_code = ").Append(Next(Text(grid)));
         if (query.Department is { } dept) sql.Append(" AND department_code = ").Append(Next(Text(dept)));
-        if (query.Kind is { } kind) sql.Append(" AND kind = ").Append(Next(Text(KindText(kind))));
-        if (query.Review is { } review) sql.Append(" AND review = ").Append(Next(Text(ReviewText(review))));
+        if (query.Kind is { } kind) sql.Append(" AND kind = ").Append(Next(Text(FindingText.Kind(kind))));
+        if (query.Review is { } review) sql.Append(" AND review = ").Append(Next(Text(FindingText.Review(review))));
         if (query.Permitted is { } permitted) sql.Append(" AND permitted = ").Append(Next(new NpgsqlParameter<bool> { TypedValue = permitted }));
         if (query.Bbox is { } b)
         {
@@ -303,7 +303,7 @@ public sealed class PostGisFindingStore : IFindingStore
             await using (var update = new NpgsqlCommand(
                              "UPDATE findings SET review = $1, reviewer = $2, review_comment = $3, reviewed_at = $4 WHERE id = $5;", c, tx))
             {
-                update.Parameters.Add(Text(ReviewText(state)));
+                update.Parameters.Add(Text(FindingText.Review(state)));
                 update.Parameters.Add(Text(review.Reviewer));
                 update.Parameters.Add(Text(review.Comment));
                 update.Parameters.Add(Time(at));
@@ -424,7 +424,7 @@ public sealed class PostGisFindingStore : IFindingStore
         var polygon = r.IsDBNull(7) ? null : r.GetFieldValue<Geometry>(7) as Polygon;
         if (grids is not null || polygon is not null) area = new AreaLimit(grids, polygon);
         return new ChangeRun(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetFieldValue<DateOnly>(5),
-            area, r.GetString(8), r.GetString(9), ParseState(r.GetString(10)), r.GetFieldValue<DateTimeOffset>(11),
+            area, r.GetString(8), r.GetString(9), FindingText.ParseState(r.GetString(10)), r.GetFieldValue<DateTimeOffset>(11),
             r.IsDBNull(12) ? null : r.GetFieldValue<DateTimeOffset>(12), r.GetInt32(13),
             r.IsDBNull(14) ? null : r.GetString(14), r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16),
             r.IsDBNull(17) ? null : r.GetString(17));
@@ -439,10 +439,10 @@ public sealed class PostGisFindingStore : IFindingStore
     }
 
     private static Finding ReadFinding(NpgsqlDataReader r) => new(
-        r.GetString(0), r.GetString(1), (Polygon)r.GetFieldValue<Geometry>(2), r.GetDouble(3), ParseKind(r.GetString(4)),
+        r.GetString(0), r.GetString(1), (Polygon)r.GetFieldValue<Geometry>(2), r.GetDouble(3), FindingText.ParseKind(r.GetString(4)),
         r.IsDBNull(5) ? null : r.GetDouble(5), r.IsDBNull(6) ? null : r.GetDouble(6), r.GetDouble(7),
         r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9), r.GetBoolean(10), r.IsDBNull(11) ? null : r.GetString(11),
-        ParseReview(r.GetString(12)), r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14),
+        FindingText.ParseReview(r.GetString(12)), r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14),
         r.IsDBNull(15) ? null : r.GetFieldValue<DateTimeOffset>(15));
 
     private static Polygon Stored(Polygon p) => p.SRID == PostGisGridStore.Srid ? p : (Polygon)Factory.CreateGeometry(p);
@@ -470,35 +470,6 @@ public sealed class PostGisFindingStore : IFindingStore
         if (value is not null) await copy.WriteAsync(value, NpgsqlDbType.Text, ct).ConfigureAwait(false);
         else await copy.WriteNullAsync(ct).ConfigureAwait(false);
     }
-
-    private static string KindText(ChangeKind kind) => GeoPackage.GeoPackageFindingStore.KindText(kind);
-
-    private static ChangeKind ParseKind(string s) => s switch
-    {
-        "new_structure" => ChangeKind.NewStructure,
-        "extension" => ChangeKind.Extension,
-        "demolition" => ChangeKind.Demolition,
-        _ => ChangeKind.Other,
-    };
-
-    private static string ReviewText(ReviewState s) => s.ToString().ToLowerInvariant();
-
-    private static ReviewState ParseReview(string s) => s switch
-    {
-        "confirmed" => ReviewState.Confirmed,
-        "dismissed" => ReviewState.Dismissed,
-        _ => ReviewState.Pending,
-    };
-
-    private static string StateText(RunState s) => s.ToString().ToLowerInvariant();
-
-    private static RunState ParseState(string s) => s switch
-    {
-        "succeeded" => RunState.Succeeded,
-        "failed" => RunState.Failed,
-        "cancelled" => RunState.Cancelled,
-        _ => RunState.Running,
-    };
 
     public async ValueTask DisposeAsync()
     {
