@@ -42,18 +42,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     /// <summary>Opens (creating and migrating when needed) the GeoPackage at <paramref name="path"/>.</summary>
     public static async Task<GeoPackageCensusStore> OpenAsync(string path, CancellationToken ct = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = Path.GetFullPath(path);
-        if (Path.GetDirectoryName(full) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
-        var connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = full,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            ForeignKeys = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        var (full, connectionString) = GeoPackageFile.Locate(path);
         var store = new GeoPackageCensusStore(full, connectionString);
         try
         {

@@ -10,6 +10,28 @@ namespace Geo.Storage.GeoPackage;
 /// </summary>
 internal static class GeoPackageFile
 {
+    /// <summary>
+    /// The full path of the GeoPackage at <paramref name="path"/> (its directory created) and the connection string every
+    /// store on the file uses: read-write-create, private cache, pooled, foreign keys on, and a 30 s busy timeout (also
+    /// how long a writer waits for another process's lock).
+    /// </summary>
+    public static (string FullPath, string ConnectionString) Locate(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        if (Path.GetDirectoryName(full) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        return (full, connectionString);
+    }
+
     /// <summary>Opens a connection; FULL syncs the WAL on every commit (per connection, not stored in the file;
     /// SECURITY.md item 10).</summary>
     public static async Task<SqliteConnection> OpenAsync(string connectionString, CancellationToken ct)

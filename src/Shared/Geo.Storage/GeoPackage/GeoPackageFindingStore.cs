@@ -40,18 +40,7 @@ public sealed class GeoPackageFindingStore : IFindingStore
     /// <summary>Opens (creating and migrating when needed) the GeoPackage at <paramref name="path"/>.</summary>
     public static async Task<GeoPackageFindingStore> OpenAsync(string path, CancellationToken ct = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = Path.GetFullPath(path);
-        if (Path.GetDirectoryName(full) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
-        var connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = full,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            ForeignKeys = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        var (full, connectionString) = GeoPackageFile.Locate(path);
         var store = new GeoPackageFindingStore(full, connectionString);
         try
         {

@@ -47,18 +47,7 @@ public sealed partial class GeoPackageGridStore : IGridStore, IStoreChanges, ISt
     /// </summary>
     public static async Task<GeoPackageGridStore> OpenAsync(string path, CancellationToken ct = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = Path.GetFullPath(path);
-        if (Path.GetDirectoryName(full) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
-        var connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = full,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            ForeignKeys = true,
-            DefaultTimeout = 30, // seconds; also how long a writer waits for another process's lock
-        }.ToString();
+        var (full, connectionString) = GeoPackageFile.Locate(path);
 
         var store = new GeoPackageGridStore(full, connectionString);
         try

@@ -25,18 +25,7 @@ public sealed class GeoPackageSurveyStore : ISurveyStore, IAsyncDisposable
     /// <summary>Opens (creating or migrating) the GeoPackage at <paramref name="path"/>.</summary>
     public static async Task<GeoPackageSurveyStore> OpenAsync(string path, CancellationToken ct = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = Path.GetFullPath(path);
-        if (Path.GetDirectoryName(full) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
-        var store = new GeoPackageSurveyStore(new SqliteConnectionStringBuilder
-        {
-            DataSource = full,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            ForeignKeys = true,
-            DefaultTimeout = 30,
-        }.ToString());
+        var store = new GeoPackageSurveyStore(GeoPackageFile.Locate(path).ConnectionString);
         await using var c = await GeoPackageFile.OpenAsync(store._connectionString, ct).ConfigureAwait(false);
         GeoPackageSchema.Migrate(c);
         return store;
