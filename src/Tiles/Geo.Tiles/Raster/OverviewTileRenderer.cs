@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Geo.Gdal;
 using Geo.Spatial.Crs;
 using Geo.Spatial.Failures;
@@ -193,10 +195,31 @@ public static class OverviewTileRenderer
         Span<double> rowV = stackalloc double[Cells + 1];
         Span<float> wx = stackalloc float[Taps.Max];
         Span<float> wy = stackalloc float[Taps.Max];
+        // The fast path: a tent of at most FastTaps taps per axis wholly inside the read window (every pixel but those
+        // at the raster's edges), its weights looked up by the centre's phase (1/Phases of a level pixel: weights
+        // within 1/Phases of the exact ones, far below a grey level), the four channels accumulated as one SIMD
+        // vector. The general path (Taps.Of, per channel) serves the rest and any larger kernel.
+        var nx = (int)Math.Ceiling(2 * map.Rx);
+        var ny = (int)Math.Ceiling(2 * map.Ry);
+        var fast = nx <= FastTaps && ny <= FastTaps && Sse41.IsSupported;
+        var radiusX = (float)map.Rx;
+        var radiusY = (float)map.Ry;
+        Span<float> tableX = stackalloc float[(Phases + 1) * FastTaps];
+        Span<float> tableY = stackalloc float[(Phases + 1) * FastTaps];
+        Span<float> totalsX = stackalloc float[Phases + 1];
+        Span<float> totalsY = stackalloc float[Phases + 1];
+        if (fast)
+        {
+            TentTable(radiusX, nx, tableX, totalsX);
+            TentTable(radiusY, ny, tableY, totalsY);
+        }
+
         fixed (byte* s0 = src)
         fixed (byte* d0 = rgba)
         fixed (float* pwx = wx)
         fixed (float* pwy = wy)
+        fixed (float* ptx = tableX)
+        fixed (float* pty = tableY)
         {
             var d = d0;
             for (var j = 0; j < size; j++)
@@ -205,15 +228,51 @@ public static class OverviewTileRenderer
                 for (var i = 0; i < size; i++, d += 4)
                 {
                     map.At(i, rowU, rowV, out var u, out var v);
-                    var tx = Taps.Of(u, map.Rx, w.X, w.LevelWidth, wx, out var x0, out var totalX);
-                    var ty = Taps.Of(v, map.Ry, w.Y, w.LevelHeight, wy, out var y0, out var totalY);
+                    if (fast)
+                    {
+                        // Taps start at floor(c − r) + 1 (c = the centre in pixel-centre coordinates); their weights
+                        // depend only on the fraction of c − r.
+                        var tx = (float)(u - 0.5) - radiusX;
+                        var ty = (float)(v - 0.5) - radiusY;
+                        var fx = MathF.Floor(tx);
+                        var fy = MathF.Floor(ty);
+                        var lx = (int)fx + 1;
+                        var ly = (int)fy + 1;
+                        if (lx >= w.X && ly >= w.Y && lx + nx <= w.X + w.Width && ly + ny <= w.Y + w.Height)
+                        {
+                            var phx = (int)((tx - fx) * Phases + 0.5f);
+                            var phy = (int)((ty - fy) * Phases + 0.5f);
+                            var wxs = ptx + phx * FastTaps;
+                            var wys = pty + phy * FastTaps;
+                            var acc = Vector128<float>.Zero;
+                            var weightSum = 0f;
+                            var row = s0 + (ly - w.Y) * stride + (lx - w.X) * 4;
+                            for (var q = 0; q < ny; q++, row += stride)
+                            {
+                                var wyq = wys[q];
+                                var p = row;
+                                for (var k = 0; k < nx; k++, p += 4)
+                                {
+                                    var weight = wxs[k] * wyq * p[3];
+                                    weightSum += weight;
+                                    acc += Sse2.ConvertToVector128Single(Sse41.ConvertToVector128Int32(p)) * weight;
+                                }
+                            }
+
+                            any |= Store(d, acc, weightSum, totalsX[phx] * totalsY[phy]);
+                            continue;
+                        }
+                    }
+
+                    var cx = Taps.Of(u, map.Rx, w.X, w.LevelWidth, wx, out var x0, out var allX);
+                    var cy = Taps.Of(v, map.Ry, w.Y, w.LevelHeight, wy, out var y0, out var allY);
                     float sw = 0, sr = 0, sg = 0, sb = 0;
                     var rowPtr = s0 + (y0 - w.Y) * stride + (x0 - w.X) * 4;
-                    for (var q = 0; q < ty; q++, rowPtr += stride)
+                    for (var q = 0; q < cy; q++, rowPtr += stride)
                     {
                         var wyq = pwy[q];
                         var p = rowPtr;
-                        for (var k = 0; k < tx; k++, p += 4)
+                        for (var k = 0; k < cx; k++, p += 4)
                         {
                             var weight = pwx[k] * wyq * p[3];
                             sw += weight;
@@ -223,24 +282,59 @@ public static class OverviewTileRenderer
                         }
                     }
 
-                    if (sw <= 0)
-                    {
-                        *(uint*)d = 0;
-                        continue;
-                    }
-
-                    var inv = 1f / sw;
-                    d[0] = (byte)(sr * inv + 0.5f);
-                    d[1] = (byte)(sg * inv + 0.5f);
-                    d[2] = (byte)(sb * inv + 0.5f);
-                    var a = (byte)Math.Min(255f, sw / (totalX * totalY) + 0.5f);
-                    d[3] = a;
-                    any |= a != 0;
+                    any |= Store(d, Vector128.Create(sr, sg, sb, 0f), sw, allX * allY);
                 }
             }
         }
 
         return any;
+    }
+
+    /// <summary>Phases per level pixel of the fast path's weight tables.</summary>
+    private const int Phases = 64;
+
+    /// <summary>
+    /// The tent of half-width <paramref name="radius"/> sampled at taps floor(c − r) + 1 + k for each phase
+    /// f = frac(c − r) = ph / Phases: tap k lies at distance 1 + k − f − r from the centre.
+    /// </summary>
+    private static void TentTable(float radius, int taps, Span<float> table, Span<float> totals)
+    {
+        for (var ph = 0; ph <= Phases; ph++)
+        {
+            var f = (float)ph / Phases;
+            var total = 0f;
+            for (var k = 0; k < FastTaps; k++)
+            {
+                var weight = k < taps ? MathF.Max(0f, 1f - MathF.Abs(1 + k - f - radius) / radius) : 0f;
+                table[ph * FastTaps + k] = weight;
+                total += weight;
+            }
+
+            totals[ph] = total;
+        }
+    }
+
+    /// <summary>Taps per axis the fast path handles: a tent of half-width below 2 level pixels (the chosen level is never
+    /// more than twice as fine as the tile).</summary>
+    private const int FastTaps = 4;
+
+    /// <summary>Writes one pixel: the weighted mean colour and alpha = the valid share of the filter's weight.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static unsafe bool Store(byte* d, Vector128<float> sums, float weightSum, float total)
+    {
+        if (weightSum <= 0)
+        {
+            *(uint*)d = 0;
+            return false;
+        }
+
+        var inv = 1f / weightSum;
+        d[0] = (byte)(sums.GetElement(0) * inv + 0.5f);
+        d[1] = (byte)(sums.GetElement(1) * inv + 0.5f);
+        d[2] = (byte)(sums.GetElement(2) * inv + 0.5f);
+        var a = (byte)Math.Min(255f, weightSum / total + 0.5f);
+        d[3] = a;
+        return a != 0;
     }
 
     private static void ResampleValues(float[] values, byte[] mask, Window w, PixelMap map, float[] outValues, float[] outAlpha)
