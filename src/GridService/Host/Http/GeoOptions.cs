@@ -59,6 +59,13 @@ public sealed class GeoOptions
     /// <summary>Largest survey upload in bytes, counted on bytes read (default 40 GiB).</summary>
     public long MaxSurveyUploadBytes { get; set; } = 40L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// Run the ownership hot path on Kestrel's socket threads (inline scheduling, default true): a plain ownership
+    /// answer is computed and written without a hop to the thread pool, and every other request hops there first
+    /// (<see cref="ThreadPoolHop"/>), so nothing that blocks ever runs on a socket thread.
+    /// </summary>
+    public bool InlineHotPath { get; set; } = true;
+
     /// <summary>Bytes of encoded raster tiles kept in memory (default 256 MiB).</summary>
     public long TileCacheBytes { get; set; } = 256L * 1024 * 1024;
 

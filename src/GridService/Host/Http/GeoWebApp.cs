@@ -32,6 +32,7 @@ public static class GeoWebApp
             k.Limits.MaxRequestBodySize = options.MaxJsonBytes; // small by default; raised per endpoint where uploads happen
             k.AddServerHeader = false;
         });
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = options.InlineHotPath);
 
         var county = CountyCode.Parse(options.County);
         if (!county.IsOk) throw new InvalidOperationException($"Geo:County is invalid: {county.Failure.Message}");
@@ -90,6 +91,7 @@ public static class GeoWebApp
         });
         app.UseGeoRateLimits();
         app.UseMiddleware<OwnershipFastPath>(); // plain 200 ownership answers skip the rest of the pipeline
+        if (options.InlineHotPath) app.UseMiddleware<ThreadPoolHop>(); // everything else leaves the socket thread
         // Routing explicitly here, after the hot path (WebApplication would otherwise match endpoints first, for
         // every request, before any middleware).
         app.UseRouting();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Geo.GridService.Host.Application;
 using Geo.GridService.Ownership;
+using Geo.Spatial.Failures;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -10,8 +11,9 @@ namespace Geo.GridService.Host.Http;
 
 /// <summary>
 /// The dispatch system's hot path: answers <c>GET /api/v1/ownership</c> ahead of routing, authentication and
-/// authorization when the answer is a plain 200, and hands everything else (a bad parameter, a point outside every
-/// grid, a missing or unknown key, any other path) to the normal pipeline unchanged, which writes the problem+json.
+/// authorization when the answer is a plain 200 or the 404 of a point outside every grid, and hands everything else
+/// (a bad parameter, a missing or unknown key, any other path) to the normal pipeline unchanged, which writes the
+/// problem+json. Nothing here blocks: it may run on a socket thread (<see cref="GeoOptions.InlineHotPath"/>).
 /// The caller's right to read is checked exactly as the Read policy does: anonymous reads when
 /// <see cref="GeoOptions.AnonymousRead"/>, otherwise a known, unrevoked API key of any role. The bytes written are
 /// those of the routed endpoint (same serializer options); a test compares the two.
@@ -41,8 +43,9 @@ internal sealed class OwnershipFastPath(RequestDelegate next, OwnershipService s
         var query = OwnershipApi.ParseQuery(p.X, p.Y, p.Crs, p.Class, p.At);
         if (!query.IsOk) return next(context);
         var answer = service.Snapshot.Answer(query.Value);
-        if (!answer.IsOk) return next(context);
-        return WriteAsync(context.Response, answer.Value);
+        if (answer.IsOk) return WriteAsync(context.Response, answer.Value);
+        // Outside every grid: the routed endpoint's 404 problem (nearest grid, distance), written here as it writes it.
+        return answer.Failure.Kind == FailureKind.NotFound ? Problems.From(answer.Failures).ExecuteAsync(context) : next(context);
     }
 
     private bool MayRead(HttpRequest request)
@@ -113,4 +116,19 @@ internal static class OwnershipQueryString
 
     private static string Decode(ReadOnlySpan<char> raw) =>
         raw.IndexOfAny('%', '+') < 0 ? raw.ToString() : Uri.UnescapeDataString(raw.ToString().Replace('+', ' '));
+}
+
+/// <summary>
+/// Moves a request off Kestrel's socket thread onto the thread pool before the rest of the pipeline runs. With inline
+/// scheduling (<see cref="GeoOptions.InlineHotPath"/>) requests start on the socket threads; only the non-blocking
+/// middleware before this one (exception handler, rate limits, the ownership hot path) may run there, since a tile
+/// render, a database read or an upload would stall every other connection served by that thread.
+/// </summary>
+internal sealed class ThreadPoolHop(RequestDelegate next)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        await Task.Yield(); // no synchronisation context in ASP.NET Core: the continuation is queued to the thread pool
+        await next(context);
+    }
 }
