@@ -20,7 +20,8 @@ public sealed class ChangeRunner(
     IFindingStore store,
     Func<CancellationToken, Task<OwnershipSnapshot>> ownership,
     PermitRule permitRule,
-    TimeProvider? clock = null) : IDisposable
+    TimeProvider? clock = null,
+    IRunLeases? leases = null) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Live> _live = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
@@ -44,12 +45,44 @@ public sealed class ChangeRunner(
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(detector);
+        // The lease first (a fresh id: nobody else holds it), so the run is never 'running' without a live holder.
+        var lease = leases is null ? null : await leases.TryTakeAsync(run.Id, ct).ConfigureAwait(false);
+        if (leases is not null && lease is null)
+            return new Failure("run_lease_held", $"Run {run.Id} is held by another process.", FailureKind.Conflict);
         var added = await store.AddRunAsync(run with { State = RunState.Running, Finished = null, FindingCount = 0 }, ct).ConfigureAwait(false);
-        if (!added.IsOk) return added;
+        if (!added.IsOk)
+        {
+            if (lease is not null) await lease.DisposeAsync().ConfigureAwait(false);
+            return added;
+        }
+
         var live = new Live(CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
         _live[run.Id] = live;
-        live.Completion = Task.Run(() => ExecuteAsync(added.Value, input, detector, live), CancellationToken.None);
+        live.Completion = Task.Run(async () =>
+        {
+            try { await ExecuteAsync(added.Value, input, detector, live).ConfigureAwait(false); }
+            finally { if (lease is not null) await lease.DisposeAsync().ConfigureAwait(false); }
+        }, CancellationToken.None);
         return added;
+    }
+
+    /// <summary>
+    /// Marks failed every run stored as 'running' that no live process executes: not live here and, with leases, whose
+    /// lease nobody holds (its process died). Without leases (a store that has none) every 'running' run not live here
+    /// is taken as abandoned, which is right only when this is the one process that runs changes. Returns how many.
+    /// </summary>
+    public async Task<int> FailAbandonedRunsAsync(string problem, CancellationToken ct = default)
+    {
+        var failed = 0;
+        foreach (var run in await store.ListRunsAsync(ct).ConfigureAwait(false))
+        {
+            if (run.State != RunState.Running || _live.ContainsKey(run.Id)) continue;
+            if (leases is not null && await leases.IsHeldAsync(run.Id, ct).ConfigureAwait(false)) continue;
+            var ended = await store.EndRunAsync(run.Id, RunState.Failed, problem, _clock.GetUtcNow(), ct).ConfigureAwait(false);
+            if (ended.IsOk) failed++;
+        }
+
+        return failed;
     }
 
     /// <summary>Live progress of a run this process is running or has queued; null otherwise.</summary>

@@ -276,6 +276,7 @@ internal static class FindingsCli
             env._services = services.BuildServiceProvider();
             var sp = env._services;
             env.App = new FindingsApp(env._findings, env._catalog, env._grids, new OwnershipService(env._grids), () => sp.GetService<ISurveyChangeDetector>());
+            await env.App.Runner.FailAbandonedRunsAsync(FindingsServices.AbandonedProblem, ct); // what lists and runs see is the truth
             return env;
         }
 

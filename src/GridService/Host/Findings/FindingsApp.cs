@@ -46,7 +46,7 @@ public sealed class FindingsApp
         _grids = grids;
         _ownership = ownership;
         _detector = detector;
-        Runner = new ChangeRunner(store, ct => ownership.RefreshAsync(false, ct), new PermitRule());
+        Runner = new ChangeRunner(store, ct => ownership.RefreshAsync(false, ct), new PermitRule(), leases: Geo.Storage.RunLeases.For(grids));
     }
 
     public IFindingStore Store { get; }

@@ -37,12 +37,17 @@ public static class FindingsServices
         services.AddHostedService<FindingsShutdown>();
     }
 
-    /// <summary>At start: runs a crashed process left 'running' are marked failed (before any new run can start).</summary>
+    /// <summary>What a run's end says when its process died (found by the next start of the service or of a CLI verb).</summary>
+    public const string AbandonedProblem = "The process running it stopped during the run (found at a later start); no finding was stored.";
+
+    /// <summary>
+    /// At start: runs a killed process left 'running' are marked failed (before any new run can start); runs another
+    /// live process (a CLI run, another instance) still executes keep running: their leases tell them apart.
+    /// </summary>
     public static async Task PrepareAsync(IServiceProvider services, CancellationToken ct)
     {
         if (services.GetService<FindingsApp>() is not { } app) return;
-        await app.Store.FailStaleRunsAsync("The service stopped during the run (found running at start-up); no finding was stored.",
-            DateTimeOffset.UtcNow, ct);
+        await app.Runner.FailAbandonedRunsAsync(AbandonedProblem, ct);
     }
 }
 

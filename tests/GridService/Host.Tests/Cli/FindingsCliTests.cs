@@ -4,9 +4,8 @@ using Geo.Surveys.Synthetic;
 namespace Geo.GridService.Host.Tests.Cli;
 
 /// <summary>
-/// <c>geo permits</c>, <c>geo findings</c> and <c>geo changes run</c> as users run them: a real process on a real store.
-/// The program ships without a registered detector until the survey pipeline is merged, so a run is refused with
-/// <c>detector_unavailable</c> (exit 7) and records nothing; the run itself is tested over HTTP with a test double.
+/// <c>geo permits</c>, <c>geo findings</c> and <c>geo changes run</c> as users run them: a real process on a real store,
+/// with the product's detector (the survey pipeline), including a run killed with SIGKILL in the middle.
 /// </summary>
 public sealed class FindingsCliTests : IDisposable
 {
@@ -93,5 +92,50 @@ public sealed class FindingsCliTests : IDisposable
         var review = Geo("findings", "review", "nope", "--decision", "confirm", "--store", Store);
         Assert.Equal(4, review.Exit);
         Assert.Equal(2, Geo("findings", "list", "--kind", "house", "--store", Store).Exit);
+    }
+
+    [Fact]
+    public async Task A_run_killed_mid_way_leaves_no_finding_and_is_failed_by_the_next_start()
+    {
+        // Large enough that the pipeline runs for seconds after the run row is written (4096² px with DSMs).
+        var pair = SyntheticSurveys.Generate(Path.Combine(_dir, "pair"), new SyntheticOptions(SizePx: 4096, Seed: 11, GsdMetres: 0.1));
+        var a = Geo("surveys", "add", pair.Epoch1, "--name", "前期", "--date", "2026-04-01", "--dsm", pair.Epoch1Dsm, "--store", Store);
+        Assert.True(a.Exit == 0, a.Err);
+        var b = Geo("surveys", "add", pair.Epoch2, "--name", "后期", "--date", "2026-06-01", "--dsm", pair.Epoch2Dsm, "--store", Store);
+        Assert.True(b.Exit == 0, b.Err);
+        var before = a.Out.Split('\t')[0];
+        var after = b.Out.Split('\t')[0];
+
+        // The CLI prints the run's id once its row is stored (state running), then works; SIGKILL lands mid-pipeline.
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "geo.dll"));
+        foreach (var arg in new[] { "changes", "run", "--before", before, "--after", after, "--wait", "--store", Store }) psi.ArgumentList.Add(arg);
+        string killedRun;
+        using (var p = Process.Start(psi)!)
+        {
+            _ = p.StandardError.ReadToEndAsync();
+            killedRun = (await p.StandardOutput.ReadLineAsync())?.Trim() ?? "";
+            Assert.StartsWith("r", killedRun);
+            await Task.Delay(150);
+            Assert.False(p.HasExited, "the run ended before it could be killed");
+            p.Kill(); // SIGKILL: no clean-up code of the process runs
+            await p.WaitForExitAsync();
+            var rest = await p.StandardOutput.ReadToEndAsync();
+            Assert.DoesNotContain("succeeded", rest);
+        }
+
+        Assert.Empty(Geo("findings", "list", "--run", killedRun, "--store", Store).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("succeeded", Geo("findings", "runs", "--store", Store).Out);
+
+        // The next run's start marks the killed one failed; it runs to the end and stores its findings.
+        var again = Geo("changes", "run", "--before", before, "--after", after, "--wait", "--store", Store);
+        Assert.True(again.Exit == 0, again.Err);
+        var runs = Geo("findings", "runs", "--store", Store).Out.Trim().Split('\n').Select(l => l.Split('\t')).ToArray();
+        Assert.Equal(2, runs.Length);
+        Assert.Equal("failed", runs.Single(r => r[0] == killedRun)[1]);
+        var done = runs.Single(r => r[0] != killedRun);
+        Assert.Equal("succeeded", done[1]);
+        Assert.NotEmpty(Geo("findings", "list", "--run", done[0], "--store", Store).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Empty(Geo("findings", "list", "--run", killedRun, "--store", Store).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }

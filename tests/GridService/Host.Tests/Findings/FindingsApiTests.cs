@@ -161,19 +161,35 @@ public sealed class FindingsApiTests(FindingsFixture fx) : IClassFixture<Finding
     }
 
     [Fact]
-    public async Task A_restart_marks_runs_left_running_as_failed()
+    public async Task A_start_fails_the_runs_of_dead_processes_but_not_runs_a_live_process_executes()
     {
-        // What a process killed mid-run leaves: a run row in state running and no finding (findings are written with
-        // the run's success only). The start-up step of the next service process marks it failed.
-        var id = "r19990101000000000dead";
-        var added = await fx.Findings.AddRunAsync(new ChangeRun(id, fx.Before, fx.After, "/x/b.tif", "/x/a.tif", new DateOnly(2026, 6, 1), null, "{}",
-            "geo test", RunState.Running, DateTimeOffset.UtcNow, null, 0));
-        Assert.True(added.IsOk);
+        // A killed process leaves its run 'running', no finding (findings come with the run's success only) and a lease
+        // nobody holds; a live CLI run or another instance holds its run's lease. The next start tells them apart.
+        RunState StateOf(JsonElement run) => Enum.Parse<RunState>(run.GetProperty("state").GetString()!, true);
+        ChangeRun Running(string id) => new(id, fx.Before, fx.After, "/x/b.tif", "/x/a.tif", new DateOnly(2026, 6, 1), null, "{}",
+            "geo test", RunState.Running, DateTimeOffset.UtcNow, null, 0);
+        const string dead = "r19990101000000000dead", alive = "r19990101000000001a1e";
+        var leases = Geo.Storage.RunLeases.For(fx.Grids)!;
+        await using (var held = await leases.TryTakeAsync(alive))
+        {
+            Assert.NotNull(held);
+            Assert.Null(await leases.TryTakeAsync(alive)); // one holder at a time
+            Assert.True((await fx.Findings.AddRunAsync(Running(dead))).IsOk);
+            Assert.True((await fx.Findings.AddRunAsync(Running(alive))).IsOk);
+            await FindingsServices.PrepareAsync(fx.App.Services, CancellationToken.None);
+
+            var deadRun = await fx.Client().GetFromJsonAsync<JsonElement>($"/api/v1/change-runs/{dead}");
+            Assert.Equal(RunState.Failed, StateOf(deadRun));
+            Assert.Contains("later start", deadRun.GetProperty("problem").GetString());
+            Assert.Empty((await fx.Client().GetFromJsonAsync<JsonElement>($"/api/v1/findings?run={dead}")).GetProperty("items").EnumerateArray());
+            Assert.Equal(RunState.Running, StateOf(await fx.Client().GetFromJsonAsync<JsonElement>($"/api/v1/change-runs/{alive}")));
+            Assert.True(await leases.IsHeldAsync(alive));
+        }
+
+        // Its holder gone, the other run is abandoned too.
+        Assert.False(await leases.IsHeldAsync(alive));
         await FindingsServices.PrepareAsync(fx.App.Services, CancellationToken.None);
-        var run = await fx.Client().GetFromJsonAsync<JsonElement>($"/api/v1/change-runs/{id}");
-        Assert.Equal("failed", run.GetProperty("state").GetString());
-        Assert.Contains("start-up", run.GetProperty("problem").GetString());
-        Assert.Empty((await fx.Client().GetFromJsonAsync<JsonElement>($"/api/v1/findings?run={id}")).GetProperty("items").EnumerateArray());
+        Assert.Equal(RunState.Failed, StateOf(await fx.Client().GetFromJsonAsync<JsonElement>($"/api/v1/change-runs/{alive}")));
     }
 
     [Fact]

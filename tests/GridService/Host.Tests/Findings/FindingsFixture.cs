@@ -91,6 +91,9 @@ public sealed class FindingsFixture : IAsyncLifetime
     public string After { get; private set; } = "";
     private GeoPackageGridStore _store = null!;
 
+    /// <summary>The grid store the service runs on (its backend's run leases: <see cref="Geo.Storage.RunLeases.For"/>).</summary>
+    public GeoPackageGridStore Grids => _store;
+
     public IFindingStore Findings => App.Services.GetRequiredService<IFindingStore>();
 
     public async Task InitializeAsync()
