@@ -1,6 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Geo.GridService.Host.Application;
 using Geo.GridService.Ownership;
 using Geo.Spatial.Failures;
@@ -26,8 +26,6 @@ internal sealed class OwnershipFastPath(RequestDelegate next, OwnershipService s
     public const string Path = "/api/v1/ownership";
 
     private readonly bool _anonymousRead = options.Value.AnonymousRead;
-    private readonly JsonTypeInfo<OwnershipAnswer> _answerType =
-        (JsonTypeInfo<OwnershipAnswer>)json.Value.SerializerOptions.GetTypeInfo(typeof(OwnershipAnswer));
     private readonly JsonWriterOptions _writerOptions = new()
     {
         Encoder = json.Value.SerializerOptions.Encoder,
@@ -55,16 +53,52 @@ internal sealed class OwnershipFastPath(RequestDelegate next, OwnershipService s
         return presented.Length <= 256 && registry.Find(presented) is not null;
     }
 
-    private async Task WriteAsync(HttpResponse response, OwnershipAnswer answer)
+    // The grid, department and rule of an answer are shared instances of the ownership snapshot: each is serialised
+    // once (same options as the routed endpoint) and its bytes reused; only the point's own members are written per
+    // request, in OwnershipAnswer's member order. A member added to OwnershipAnswer must be added here too: the test
+    // comparing these bytes with the routed endpoint's fails until it is.
+    private readonly ConditionalWeakTable<object, byte[]> _fragments = new();
+    private readonly JsonSerializerOptions _options = json.Value.SerializerOptions;
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
+    private Task WriteAsync(HttpResponse response, OwnershipAnswer answer)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer, _writerOptions))
-            JsonSerializer.Serialize(writer, answer, _answerType);
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, _writerOptions);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        writer.WritePropertyName("grid"u8);
+        writer.WriteRawValue(Fragment(answer.Grid), skipInputValidation: true);
+        writer.WritePropertyName("department"u8);
+        if (answer.Department is null) writer.WriteNullValue();
+        else writer.WriteRawValue(Fragment(answer.Department), skipInputValidation: true);
+        writer.WritePropertyName("rule"u8);
+        if (answer.Rule is null) writer.WriteNullValue();
+        else writer.WriteRawValue(Fragment(answer.Rule), skipInputValidation: true);
+        writer.WriteBoolean("onBoundary"u8, answer.OnBoundary);
+        writer.WriteString("crs"u8, answer.Crs);
+        writer.WriteNumber("x"u8, answer.X);
+        writer.WriteNumber("y"u8, answer.Y);
+        writer.WriteNumber("lon"u8, answer.Lon);
+        writer.WriteNumber("lat"u8, answer.Lat);
+        writer.WriteString("class"u8, answer.Class);
+        writer.WriteNumber("gridVersion"u8, answer.GridVersion);
+        writer.WriteEndObject();
+        writer.Flush();
+
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
         response.ContentLength = buffer.WrittenCount;
-        await response.Body.WriteAsync(buffer.WrittenMemory, response.HttpContext.RequestAborted);
+        response.BodyWriter.Write(buffer.WrittenSpan); // copied into the response pipe: the thread's buffer is free again
+        var flush = response.BodyWriter.FlushAsync(response.HttpContext.RequestAborted);
+        return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
     }
+
+    private byte[] Fragment(object shared) =>
+        _fragments.GetValue(shared, o => JsonSerializer.SerializeToUtf8Bytes(o, _options.GetTypeInfo(o.GetType())));
 }
 
 /// <summary>The five parameters of an ownership query read off a raw query string (<c>?x=..&amp;y=..</c>).</summary>
