@@ -148,6 +148,7 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
                 try
                 {
                     using (GdalRuntime.ThreadConfig("GDAL_NUM_THREADS", "ALL_CPUS"))
+                    using (GdalRuntime.ThreadConfig("COG_TMP_COMPRESSION", TempOverviewsFitUncompressed(facts, directory) ? "NONE" : null))
                     {
                         attempt = GdalApps.Translate(source.Dataset, partial, CogArguments(kind, facts),
                             new GdalProgress(Scaled(progress, 0, 0.9) is { } p ? f => p.Report(f) : null, duplicateFound.Token));
@@ -267,6 +268,23 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
 
         static double Min(Span<double> v) { var m = v[0]; foreach (var d in v) m = Math.Min(m, d); return m; }
         static double Max(Span<double> v) { var m = v[0]; foreach (var d in v) m = Math.Max(m, d); return m; }
+    }
+
+    /// <summary>Whether the COG driver's temporary overviews fit uncompressed (see <see cref="SurveyOptions.UncompressedTempShare"/>).</summary>
+    private bool TempOverviewsFitUncompressed(RasterFacts facts, string directory)
+    {
+        if (options.UncompressedTempShare <= 0) return false;
+        // Overviews of every band (Float32 for a DSM, bytes otherwise) and of the mask: a third of the raster each.
+        var bytesPerPixel = facts.BandCount == 1 ? 4 : 3 + 1;
+        var overviewBytes = (double)facts.Width * facts.Height * bytesPerPixel / 3;
+        try
+        {
+            return overviewBytes <= new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace * options.UncompressedTempShare;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
     }
 
     private List<string> CogArguments(SurveyKind kind, RasterFacts facts)

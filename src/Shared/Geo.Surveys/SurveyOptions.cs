@@ -21,6 +21,16 @@ public sealed record SurveyOptions
     /// <summary>JPEG quality of orthophoto COGs (1-100). Default 90.</summary>
     public int JpegQuality { get; init; } = 90;
 
+    /// <summary>
+    /// Share of the survey disk's free space the COG driver's temporary overview files may take uncompressed (default
+    /// 0.25). GDAL's COG driver computes the overviews into temporary TIFFs before writing the COG and compresses them
+    /// with ZSTD by default, which costs about 40 % of the conversion's CPU (measured: 9.3-10.0 s vs 4.7-5.9 s of CPU
+    /// for an 8192² RGBA survey); when the uncompressed overviews (a third of the raster, plus its mask) fit in this
+    /// share, they are written uncompressed (<c>COG_TMP_COMPRESSION=NONE</c>). The COG itself is the same either way.
+    /// 0 keeps GDAL's default.
+    /// </summary>
+    public double UncompressedTempShare { get; init; } = 0.25;
+
     /// <summary>Longest side, in pixels, of the mask read to trace the footprint. Default 1024.</summary>
     public int FootprintMaskSize { get; init; } = 1024;
 }
