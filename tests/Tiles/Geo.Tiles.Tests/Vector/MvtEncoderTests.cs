@@ -65,6 +65,37 @@ public class MvtEncoderTests
     }
 
     [Fact]
+    public void A_polygon_cut_by_one_tile_edge_is_clipped_exactly()
+    {
+        // The common case (fast Sutherland-Hodgman path): the area kept equals the exact intersection with the tile
+        // and its buffer, in Mercator square metres.
+        var b = TileMath.BoundsLonLat(Z14);
+        double x0 = b.MinX + b.Width * .3, x1 = b.MaxX + b.Width * .5, y0 = b.MinY + b.Height * .2, y1 = b.MinY + b.Height * .7;
+        var wkt = $"POLYGON (({x0} {y0}, {x1} {y0 + b.Height * .1}, {x1} {y1}, {x0} {y1}, {x0} {y0}))";
+        var f = Assert.Single(OgrMvt.Decode(Encode(Z14, "p", false, F(wkt)), Z14));
+        Assert.True(f.Geometry!.IsValid);
+        var m = TileMath.BoundsMercator(Z14);
+        var buffer = m.Width * 64 / 4096;
+        var box = new GeometryFactory().ToGeometry(new Envelope(m.MinX - buffer, m.MaxX + buffer, m.MinY - buffer, m.MaxY + buffer));
+        var mercator = new NetTopologySuite.IO.WKTReader().Read(wkt);
+        mercator.Apply(new MercatorFilter());
+        Assert.Equal(1, f.Geometry.Area / mercator.Intersection(box).Area, 2);
+    }
+
+    [Fact]
+    public void A_polygon_that_leaves_and_reenters_the_tile_becomes_valid_separate_parts()
+    {
+        // An upside-down U entering from above: its bar lies beyond the buffer, its two arms reach into the tile.
+        var b = TileMath.BoundsLonLat(Z14);
+        double l = b.MinX + b.Width * .2, r = b.MinX + b.Width * .8, il = b.MinX + b.Width * .4, ir = b.MinX + b.Width * .6;
+        double low = b.MaxY - b.Height * .1, top = b.MaxY + b.Height * .6;
+        var u = $"POLYGON (({l} {low}, {il} {low}, {il} {top}, {ir} {top}, {ir} {low}, {r} {low}, {r} {top + b.Height}, {l} {top + b.Height}, {l} {low}))";
+        var f = Assert.Single(OgrMvt.Decode(Encode(Z14, "p", false, F(u)), Z14));
+        Assert.True(f.Geometry!.IsValid);
+        Assert.Equal(2, f.Geometry.NumGeometries); // not joined along the buffer's edge
+    }
+
+    [Fact]
     public void A_polygon_with_a_hole_keeps_the_hole()
     {
         var b = TileMath.BoundsLonLat(Z14);
@@ -132,5 +163,19 @@ public class MvtEncoderTests
         var features = OgrMvt.Decode(bytes, Z14);
         Assert.Equal(1, features.Count(f => f.Layer == "grids"));
         Assert.Equal(2, features.Count(f => f.Layer == "grid_labels"));
+    }
+
+    /// <summary>Moves lon/lat vertices to Web Mercator metres.</summary>
+    private sealed class MercatorFilter : ICoordinateSequenceFilter
+    {
+        public bool Done => false;
+        public bool GeometryChanged => true;
+
+        public void Filter(CoordinateSequence seq, int i)
+        {
+            var (x, y) = TileMath.ToMercator(seq.GetX(i), seq.GetY(i));
+            seq.SetX(i, x);
+            seq.SetY(i, y);
+        }
     }
 }
