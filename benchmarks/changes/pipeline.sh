@@ -26,9 +26,11 @@ prepare() { # size -> $WORK/s$size/{plain,deflate,jpeg}
     mkdir -p "$d/$v"
     for e in 1 2; do
       local out="$d/$v/epoch$e.tif"
+      # Overviews as survey ingest builds them (AVERAGE); files made by older versions of this script are redone.
+      [[ -f "$d/$v/.average-overviews" ]] || rm -f "$out"
       if [[ ! -f "$out" ]]; then
-        local co=(-co COMPRESS=DEFLATE -co PREDICTOR=YES)
-        [[ $v == jpeg ]] && co=(-co COMPRESS=JPEG -co QUALITY=80)
+        local co=(-co COMPRESS=DEFLATE -co PREDICTOR=YES -co OVERVIEW_RESAMPLING=AVERAGE)
+        [[ $v == jpeg ]] && co=(-co COMPRESS=JPEG -co QUALITY=80 -co OVERVIEW_RESAMPLING=AVERAGE)
         gdal_translate -q -of COG -b 1 -b 2 -b 3 -mask 4 "${co[@]}" -co NUM_THREADS=ALL_CPUS -co BIGTIFF=IF_SAFER \
           "$d/plain/epoch$e.tif" "$out.partial.tif" && mv "$out.partial.tif" "$out"
       fi
@@ -41,6 +43,7 @@ prepare() { # size -> $WORK/s$size/{plain,deflate,jpeg}
         fi
       fi
     done
+    touch "$d/$v/.average-overviews"
   done
 }
 

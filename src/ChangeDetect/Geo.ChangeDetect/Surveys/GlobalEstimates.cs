@@ -50,48 +50,61 @@ internal static class GlobalEstimates
         // Phase correlation in small windows underestimates larger shifts (the window tapers what moved in): refine
         // twice on the after gradients translated by the estimate so far.
         var shift = WindowedShift(ga, gb) ?? Registration.EstimateShift(ga, gb);
+        // Stop early once a refinement moves the estimate by less than a tenth of an overview pixel (converged).
         for (var i = 0; i < 2 && shift.Response > 0; i++)
         {
             using var moved = Registration.Translate(gb, shift.Dx, shift.Dy);
             if (WindowedShift(ga, moved) is not { } rest) break;
             shift = shift with { Dx = shift.Dx + rest.Dx, Dy = shift.Dy + rest.Dy };
+            if (Math.Abs(rest.Dx) < 0.1 && Math.Abs(rest.Dy) < 0.1) break;
         }
 
         var maxOv = options.MaxShiftPixels / g;
         var margin = (int)Math.Ceiling(Math.Min(maxOv, Math.Max(Math.Abs(shift.Dx), Math.Abs(shift.Dy)))) + 2;
-        if (Math.Abs(shift.Dx) > maxOv || Math.Abs(shift.Dy) > maxOv ||
-            Correlation(ga, gb, shift.Dx, shift.Dy, margin) < Correlation(ga, gb, 0, 0, margin) + 0.01)
+        if (Math.Abs(shift.Dx) > maxOv || Math.Abs(shift.Dy) > maxOv)
         {
             shift = shift with { Dx = 0, Dy = 0 };
+        }
+        else
+        {
+            double moved = 0, still = 0;
+            var (sdx, sdy) = (shift.Dx, shift.Dy);
+            Parallel.Invoke(() => moved = Correlation(ga, gb, sdx, sdy, margin), () => still = Correlation(ga, gb, 0, 0, margin));
+            if (moved < still + 0.01) shift = shift with { Dx = 0, Dy = 0 };
         }
 
         Profile.Stop("g: shift", t0);
         t0 = Profile.Start();
         var totalX = ox0 + shift.Dx * g;
         var totalY = oy0 + shift.Dy * g;
-        var offX = (int)Math.Round(totalX);
-        var offY = (int)Math.Round(totalY);
-
-        // Radiometry on the overview, after the shift, valid pixels only.
-        using var bShift = Registration.Translate(fb, shift.Dx, shift.Dy);
-        using var vShift = Registration.Translate(vB, shift.Dx, shift.Dy);
-        var gains = FitGains(fa, bShift, vA, vShift);
+        // The integer part in whole analysis cells (reads stay on the after orthophoto's overview grid), the rest
+        // (at most half a cell) goes to the local field's prior.
+        var offX = (int)Math.Round(totalX / f) * f;
+        var offY = (int)Math.Round(totalY / f) * f;
 
         var model = new GlobalModel
         {
-            OffsetX = offX, OffsetY = offY, FracX = (totalX - offX) / f, FracY = (totalY - offY) / f, Gains = gains,
+            OffsetX = offX, OffsetY = offY, FracX = (totalX - offX) / f, FracY = (totalY - offY) / f, Gains = [],
             GlobalShift = new Shift(shift.Dx * g, shift.Dy * g, shift.Response),
         };
-        ct.ThrowIfCancellationRequested();
-        Profile.Stop("g: gains", t0);
-        t0 = Profile.Start();
-        if (layout.HasDsm)
-        {
-            var d = DsmModel(layout, readers, model);
-            if (!d.IsOk) return Result<GlobalModel>.Fail(d.Failures);
-        }
 
-        Profile.Stop("g: dsm", t0);
+        // Radiometry on the overview, after the shift, valid pixels only; the DSM model (offset, ground) meanwhile on
+        // another core (it needs the shift, not the gains).
+        Result<int> dsm = 0;
+        Parallel.Invoke(
+            () =>
+            {
+                using var bShift = Registration.Translate(fb, shift.Dx, shift.Dy);
+                using var vShift = Registration.Translate(vB, shift.Dx, shift.Dy);
+                model.Gains = FitGains(fa, bShift, vA, vShift);
+            },
+            () =>
+            {
+                if (layout.HasDsm) dsm = DsmModel(layout, readers, model);
+            });
+        if (!dsm.IsOk) return Result<GlobalModel>.Fail(dsm.Failures);
+        ct.ThrowIfCancellationRequested();
+        Profile.Stop("g: gains and dsm", t0);
         t0 = Profile.Start();
         var s = Samples(layout, readers, model, options, ct);
         Profile.Stop("g: samples", t0);
@@ -400,8 +413,12 @@ internal static class GlobalEstimates
         var rect = new Rect(margin, margin, size.Width - 2 * margin, size.Height - 2 * margin);
         using var ra = new Mat(a, rect);
         using var rb = new Mat(shifted, rect);
-        using var result = new Mat();
-        Cv2.MatchTemplate(ra, rb, result, TemplateMatchModes.CCoeffNormed);
-        return result.At<float>(0, 0);
+        // Pearson correlation of the two windows (what MatchTemplate's CCoeffNormed gives for equal sizes, without
+        // its DFT).
+        Cv2.MeanStdDev(ra, out var ma, out var sa);
+        Cv2.MeanStdDev(rb, out var mb, out var sb);
+        if (sa.Val0 <= 0 || sb.Val0 <= 0) return 0;
+        var n = (double)rect.Width * rect.Height;
+        return (ra.Dot(rb) / n - ma.Val0 * mb.Val0) / (sa.Val0 * sb.Val0);
     }
 }

@@ -43,23 +43,25 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
         progress?.Report(new DetectionProgress(0, "global estimates"));
         var pool = new ConcurrentBag<SurveyReaders>();
         GlobalModel? model = null;
+        SurveyReaders? first = null;
         try
         {
-            var first = SurveyReaders.Open(layout);
-            pool.Add(first);
+            first = SurveyReaders.Open(layout);
             var t0 = Profile.Start();
             var m = GlobalEstimates.Estimate(layout, first, _options, ct);
             Profile.Stop("global estimates", t0);
             if (!m.IsOk) return Result<IReadOnlyList<ChangeCandidate>>.Fail(m.Failures);
             model = m.Value;
             progress?.Report(new DetectionProgress(0.05, "streaming"));
-            var result = new Run(layout, model, _options, pool, progress, ct).Execute();
+            pool.Add(SurveyReaders.Open(layout, first));
+            var result = new Run(layout, model, _options, pool, first, progress, ct).Execute();
             Profile.Print();
             return result;
         }
         finally
         {
             foreach (var r in pool) r.Dispose();
+            first?.Dispose(); // owns the DSM datasets the pool's readers share
             model?.Ground?.Dispose();
         }
     }
@@ -79,7 +81,7 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
     }
 
     private sealed class Run(PairLayout layout, GlobalModel model, SurveyDetectionOptions options, ConcurrentBag<SurveyReaders> pool,
-        IProgress<DetectionProgress>? progress, CancellationToken ct)
+        SurveyReaders dsmOwner, IProgress<DetectionProgress>? progress, CancellationToken ct)
     {
         private readonly int _m = TileAnalysis.Margin;
         private readonly int StripRows = options.StripRows;
@@ -138,7 +140,7 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
 
                     Parallel.ForEach(work, po, item =>
                     {
-                        if (!pool.TryTake(out var readers)) readers = SurveyReaders.Open(layout);
+                        if (!pool.TryTake(out var readers)) readers = SurveyReaders.Open(layout, dsmOwner);
                         try
                         {
                             var t0 = Profile.Start();

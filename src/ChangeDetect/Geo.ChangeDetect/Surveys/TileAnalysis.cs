@@ -16,7 +16,7 @@ internal sealed class GlobalModel
     /// <summary>The rest of the global shift, analysis pixels (added to the local field's prior).</summary>
     public required double FracX { get; init; }
     public required double FracY { get; init; }
-    public required BandGain[] Gains { get; init; }
+    public required BandGain[] Gains { get; set; }
     public CueStats? Stats { get; set; }
     /// <summary>Median of after - before DSM over the sample (a flight's vertical datum offset), metres.</summary>
     public float DsmOffset { get; set; }
