@@ -16,7 +16,10 @@ internal static class GlobalEstimates
     private const int SampleTiles = 12;
     private const int SampleCore = 256;
 
-    public static Result<GlobalModel> Estimate(PairLayout layout, SurveyReaders readers, SurveyDetectionOptions options, CancellationToken ct)
+    /// <summary>Makes the estimates. <paramref name="second"/>: another worker's readers, so that reads run on two
+    /// cores (optional).</summary>
+    public static Result<GlobalModel> Estimate(PairLayout layout, SurveyReaders readers, SurveyDetectionOptions options, CancellationToken ct,
+        SurveyReaders? second = null)
     {
         var f = layout.F;
         int w = layout.Wa * f, h = layout.Ha * f;
@@ -31,10 +34,21 @@ internal static class GlobalEstimates
         using var rgbB = new Mat();
         using var vB = new Mat();
         var t0 = Profile.Start();
-        var r = readers.ReadOrthoOverview(false, layout.Col0, layout.Row0, w, h, bw, bh, rgbA, vA);
+        Result<int> r = 0, r2 = 0;
+        if (second is null)
+        {
+            r = readers.ReadOrthoOverview(false, layout.Col0, layout.Row0, w, h, bw, bh, rgbA, vA);
+            if (r.IsOk) r2 = readers.ReadOrthoOverview(true, layout.Col0 + ox0, layout.Row0 + oy0, w, h, bw, bh, rgbB, vB);
+        }
+        else
+        {
+            Parallel.Invoke(
+                () => r = readers.ReadOrthoOverview(false, layout.Col0, layout.Row0, w, h, bw, bh, rgbA, vA),
+                () => r2 = second.ReadOrthoOverview(true, layout.Col0 + ox0, layout.Row0 + oy0, w, h, bw, bh, rgbB, vB));
+        }
+
         if (!r.IsOk) return Result<GlobalModel>.Fail(r.Failures);
-        r = readers.ReadOrthoOverview(true, layout.Col0 + ox0, layout.Row0 + oy0, w, h, bw, bh, rgbB, vB);
-        if (!r.IsOk) return Result<GlobalModel>.Fail(r.Failures);
+        if (!r2.IsOk) return Result<GlobalModel>.Fail(r2.Failures);
         ct.ThrowIfCancellationRequested();
         Profile.Stop("g: overview read", t0);
         t0 = Profile.Start();
@@ -106,7 +120,7 @@ internal static class GlobalEstimates
         ct.ThrowIfCancellationRequested();
         Profile.Stop("g: gains and dsm", t0);
         t0 = Profile.Start();
-        var s = Samples(layout, readers, model, options, ct);
+        var s = Samples(layout, readers, second, model, options, ct);
         Profile.Stop("g: samples", t0);
         if (!s.IsOk) return Result<GlobalModel>.Fail(s.Failures);
         model.Stats = s.Value;
@@ -278,7 +292,8 @@ internal static class GlobalEstimates
         return t;
     }
 
-    private static Result<CueStats> Samples(PairLayout layout, SurveyReaders readers, GlobalModel model, SurveyDetectionOptions options, CancellationToken ct)
+    private static Result<CueStats> Samples(PairLayout layout, SurveyReaders readers, SurveyReaders? second, GlobalModel model,
+        SurveyDetectionOptions options, CancellationToken ct)
     {
         // Sample tiles are never smaller than SampleCore: a small area limit is sampled with its surroundings (the
         // statistics are of the imagery, not of the area).
@@ -293,16 +308,22 @@ internal static class GlobalEstimates
             var tiles = new List<TileInputs>();
             try
             {
-                for (var j = 0; j < ny; j++)
-                for (var i = 0; i < nx; i++)
+                // Read on two workers' datasets when given (alternate tiles), in a fixed order.
+                var reads = new Result<TileInputs>[nx * ny];
+                var readerSet = second is null ? new[] { readers } : [readers, second];
+                Parallel.For(0, readerSet.Length, new ParallelOptions { CancellationToken = ct }, q =>
                 {
-                    ct.ThrowIfCancellationRequested();
-                    var c0 = (int)((i + 0.5) * layout.Wa / nx - core / 2.0);
-                    var r0 = (int)((j + 0.5) * layout.Ha / ny - core / 2.0);
-                    var read = ReadTileOverview(layout, model, readers, c0, r0, core, core);
-                    if (!read.IsOk) return Result<CueStats>.Fail(read.Failures);
-                    tiles.Add(read.Value);
-                }
+                    for (var n = q; n < reads.Length; n += readerSet.Length)
+                    {
+                        var (i, j) = (n % nx, n / nx);
+                        var c0 = (int)((i + 0.5) * layout.Wa / nx - core / 2.0);
+                        var r0 = (int)((j + 0.5) * layout.Ha / ny - core / 2.0);
+                        reads[n] = ReadTileOverview(layout, model, readerSet[q], c0, r0, core, core);
+                    }
+                });
+                tiles.AddRange(reads.Where(x => x.IsOk).Select(x => x.Value));
+                var bad = Array.FindIndex(reads, x => !x.IsOk);
+                if (bad >= 0) return Result<CueStats>.Fail(reads[bad].Failures);
 
                 var slots = new (Mat A, Mat B, Mat Valid)[tiles.Count];
                 var energyOf = new float[tiles.Count];
@@ -327,11 +348,11 @@ internal static class GlobalEstimates
             }
 
             var typical = MatSpan.Quantile(energies.ToArray(), 0.5);
-            var colour = new List<float>();
-            var structure = new List<float>();
-            var texture = new List<float>();
-            foreach (var (a, b, valid) in aligned)
+            // Per tile in parallel, then joined in tile order (the statistics do not depend on the scheduling).
+            var perTile = new (List<float> C, List<float> S, List<float> T)[aligned.Count];
+            Parallel.For(0, aligned.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = options.WorkerCount }, i =>
             {
+                var (a, b, valid) = aligned[i];
                 using var ra = TileAnalysis.Reduce(a, k);
                 using var rb = TileAnalysis.Reduce(b, k);
                 using var rv = TileAnalysis.Reduce(valid, k);
@@ -339,11 +360,15 @@ internal static class GlobalEstimates
                 var (c, s, t) = TileAnalysis.Cues(ra, rb, typical);
                 using (c) using (s) using (t)
                 {
-                    Collect(c, rv, colour, TileAnalysis.Margin / k);
-                    Collect(s, rv, structure, TileAnalysis.Margin / k);
-                    Collect(t, rv, texture, TileAnalysis.Margin / k);
+                    perTile[i] = ([], [], []);
+                    Collect(c, rv, perTile[i].C, TileAnalysis.Margin / k);
+                    Collect(s, rv, perTile[i].S, TileAnalysis.Margin / k);
+                    Collect(t, rv, perTile[i].T, TileAnalysis.Margin / k);
                 }
-            }
+            });
+            var colour = perTile.SelectMany(p => p.C).ToList();
+            var structure = perTile.SelectMany(p => p.S).ToList();
+            var texture = perTile.SelectMany(p => p.T).ToList();
 
             if (colour.Count < 100)
             {
@@ -355,12 +380,14 @@ internal static class GlobalEstimates
             var (tm, ts) = MatSpan.RobustStats(texture.ToArray());
             var stats = new CueStats(cm, cs, sm, ss, tm, ts, typical, 0, 1);
             var gsd = layout.AnalysisGsdMetres;
-            var scores = new List<float>();
-            foreach (var (a, b, valid) in aligned)
+            var scoresOf = new List<float>[aligned.Count];
+            Parallel.For(0, aligned.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = options.WorkerCount }, i =>
             {
+                var (a, b, valid) = aligned[i];
                 using var score = TileAnalysis.Score(a, b, stats, options.Measure, gsd, k);
-                Collect(score, valid, scores, TileAnalysis.Margin);
-            }
+                Collect(score, valid, scoresOf[i] = [], TileAnalysis.Margin);
+            });
+            var scores = scoresOf.SelectMany(x => x).ToList();
 
             var arr = scores.ToArray();
             return stats with { Threshold = Threshold(arr), Range = Math.Max(1e-3f, MatSpan.Quantile(arr, 0.995) - MatSpan.Quantile(arr, 0.01)) };

@@ -43,7 +43,7 @@ public sealed record SurveyDetectionOptions(
     /// <summary>Orthophoto cells come from the orthophoto's internal overview of factor F (the analysis grid) when it
     /// has one, as ingested COGs do (AVERAGE overviews), instead of decoding every full-resolution pixel and averaging;
     /// false forces the full-resolution decode (tests compare the two).</summary>
-    internal bool UseOverviews { get; init; } = Environment.GetEnvironmentVariable("GEO_CD_FULLRES") != "1"; // TEMP
+    internal bool UseOverviews { get; init; } = true;
 
     /// <summary>Analysis rows per streamed strip (memory is a few strips of the overlap's width).</summary>
     internal int StripRows { get; init; } = 512;

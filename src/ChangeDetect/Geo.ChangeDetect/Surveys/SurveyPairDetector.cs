@@ -47,13 +47,14 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
         try
         {
             first = SurveyReaders.Open(layout);
+            var second = SurveyReaders.Open(layout, first);
+            pool.Add(second);
             var t0 = Profile.Start();
-            var m = GlobalEstimates.Estimate(layout, first, _options, ct);
+            var m = GlobalEstimates.Estimate(layout, first, _options, ct, _options.WorkerCount > 1 ? second : null);
             Profile.Stop("global estimates", t0);
             if (!m.IsOk) return Result<IReadOnlyList<ChangeCandidate>>.Fail(m.Failures);
             model = m.Value;
             progress?.Report(new DetectionProgress(0.05, "streaming"));
-            pool.Add(SurveyReaders.Open(layout, first));
             var result = new Run(layout, model, _options, pool, first, progress, ct).Execute();
             Profile.Print();
             return result;
@@ -135,7 +136,7 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
                     if (s - 3 >= 0 && s - 3 < _n)
                     {
                         var k = s - 3;
-                        work.Add(_ => Label(k));
+                        foreach (var layer in _layers) work.Add(_ => Label(layer, k)); // layers are independent
                     }
 
                     Parallel.ForEach(work, po, item =>
@@ -240,11 +241,7 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
             }
         }
 
-        private void Label(int k)
-        {
-            var planes = _analysed[k];
-            foreach (var layer in _layers) layer.Add(planes, k * StripRows, k == _n - 1);
-        }
+        private void Label(StripObjects layer, int k) => layer.Add(_analysed[k], k * StripRows, k == _n - 1);
 
         private void Closed(ObjectLayer layer, ObjectAccumulator acc)
         {
