@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Geo.Spatial.Failures;
 using OpenCvSharp;
 
@@ -135,6 +136,7 @@ internal static class GlobalEstimates
         return TileAnalysis.Gradient(grey, valid);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static Shift? WindowedShift(Mat gA, Mat gB)
     {
         const int win = 128;
@@ -164,6 +166,7 @@ internal static class GlobalEstimates
         return new Shift(xs[xs.Count / 2], ys[ys.Count / 2], ok.Average(o => o.R));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static BandGain[] FitGains(Mat a, Mat b, Mat va, Mat vb)
     {
         var pa = MatSpan.Floats(a);
@@ -193,6 +196,7 @@ internal static class GlobalEstimates
         return RadiometricNormalisation.Fit(ca, cb);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static Result<int> DsmModel(PairLayout layout, SurveyReaders readers, GlobalModel model)
     {
         var bd = layout.BeforeDsm!;
@@ -400,6 +404,7 @@ internal static class GlobalEstimates
 
     /// <summary>Otsu on the score between its 1st and 99.5th percentiles, but never below median + 3 robust sigmas
     /// (a pair with little change has no second mode for Otsu to find).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static float Threshold(float[] scores)
     {
         var lo = MatSpan.Quantile(scores, 0.01);
@@ -418,6 +423,7 @@ internal static class GlobalEstimates
         return Math.Max(otsu, median + 3 * sigma);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static void Collect(Mat values, Mat valid, List<float> into, int m)
     {
         var w = values.Cols;

@@ -13,8 +13,9 @@ namespace Geo.ChangeDetect.Surveys;
 /// brought onto the before orthophoto's pixel grid over their overlap (optionally limited to an EPSG:4490 area
 /// polygon); image-wide estimates (global shift, radiometry, DSM offset and ground, cue statistics) come from overviews
 /// and samples (<see cref="GlobalEstimates"/>); then the overlap is streamed in strips of
-/// <see cref="SurveyDetectionOptions.StripRows"/> analysis rows: each strip's orthophoto rows are decoded once at full resolution (column
-/// chunks in parallel, one GDAL dataset set per worker) and averaged onto the analysis grid, tiles of a strip are
+/// <see cref="SurveyDetectionOptions.StripRows"/> analysis rows: each strip's analysis cells are read once (column
+/// chunks in parallel, one GDAL dataset set per worker): from the orthophoto's factor-F internal overview when it has
+/// one (ingested COGs do), else decoded at full resolution and averaged onto the analysis grid; tiles of a strip are
 /// analysed in parallel once the strip below is decoded (<see cref="TileProcessor"/>), and objects are labelled per
 /// strip and joined across seams (<see cref="StripObjects"/>). Decoding strip s, analysing strip s-2 and labelling
 /// strip s-3 run together on all cores; at most four decoded strips are held, so memory does not grow with the image.

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Geo.Gdal;
 using Geo.Spatial.Failures;
 using OpenCvSharp;
@@ -281,6 +282,7 @@ internal sealed class SurveyReaders : IDisposable
     /// outside, and the window's top-left DSM pixel. <paramref name="reduce"/> &gt; 1 reads an overview (cells of
     /// reduce x reduce DSM pixels).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     public Result<(Mat Heights, int X, int Y)> ReadDsm(bool after, double minX, double minY, double maxX, double maxY, int reduce = 1)
     {
         var ds = (after ? _afterDsm : _beforeDsm) ?? throw new InvalidOperationException("No DSM.");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Geo.Spatial.Failures;
 using OpenCvSharp;
 
@@ -16,6 +17,7 @@ internal sealed class TileProcessor(PairLayout layout, GlobalModel model, Survey
     private int Radius(double metres) => Math.Max(1, (int)Math.Round(metres / _gsd));
 
     /// <summary>Processes the padded tile; its core is (Margin, Margin, coreW, coreH) and goes to (outX, outY) of <paramref name="strip"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     public Result<int> Process(TileInputs t, int coreW, int coreH, SurveyReaders readers, CellPlanes strip, int outX, int outY)
     {
         var t0 = Profile.Start();
@@ -109,6 +111,7 @@ internal sealed class TileProcessor(PairLayout layout, GlobalModel model, Survey
         Cv2.MorphologyEx(mask, mask, MorphTypes.Close, disc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private Result<int> Heights(TileInputs t, Mat fx, Mat fy, SurveyReaders readers, Mat gain, Mat loss, Mat weak, Mat dh, Mat above)
     {
         var A = layout.A;
