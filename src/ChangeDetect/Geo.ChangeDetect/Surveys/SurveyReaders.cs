@@ -7,8 +7,9 @@ namespace Geo.ChangeDetect.Surveys;
 
 /// <summary>
 /// One worker's open datasets of the pair (GDAL datasets are not thread-safe: each worker rents its own set from a
-/// pool) and its scratch buffers. Reads orthophoto windows at full resolution and averages them onto the analysis
-/// grid; reads DSM windows as floats with NaN for no data.
+/// pool) and its scratch buffers. Reads orthophoto windows onto the analysis grid (from the factor-F overview when the
+/// file has one, else at full resolution, averaged); reads DSM windows as floats with NaN for no data (the DSM
+/// datasets may be shared between readers, under a lock).
 /// </summary>
 internal sealed class SurveyReaders : IDisposable
 {
@@ -82,7 +83,8 @@ internal sealed class SurveyReaders : IDisposable
     /// Reads the full-resolution window of <paramref name="wa"/> x <paramref name="ha"/> analysis pixels whose top-left
     /// full pixel is (<paramref name="x"/>, <paramref name="y"/>) in the chosen orthophoto's own pixel coordinates (parts
     /// outside the raster read as no data), and averages it onto the analysis grid: <paramref name="rgb"/> CV_8UC3,
-    /// <paramref name="valid"/> CV_8UC1 (255 where every full pixel of the cell is valid).
+    /// <paramref name="valid"/> CV_8UC1 (255 where every full pixel of the cell is valid). When the file has a factor-F
+    /// overview and the window starts on multiples of F, the cells are that overview's pixels (no full-resolution decode).
     /// </summary>
     public Result<int> ReadOrtho(bool after, int x, int y, int wa, int ha, Mat rgb, Mat valid)
     {
