@@ -26,9 +26,11 @@ prepare() { # size -> $WORK/s$size/{plain,deflate,jpeg}
     mkdir -p "$d/$v"
     for e in 1 2; do
       local out="$d/$v/epoch$e.tif"
+      # Overviews as survey ingest builds them (AVERAGE); files made by older versions of this script are redone.
+      [[ -f "$d/$v/.average-overviews" ]] || rm -f "$out"
       if [[ ! -f "$out" ]]; then
-        local co=(-co COMPRESS=DEFLATE -co PREDICTOR=YES)
-        [[ $v == jpeg ]] && co=(-co COMPRESS=JPEG -co QUALITY=80)
+        local co=(-co COMPRESS=DEFLATE -co PREDICTOR=YES -co OVERVIEW_RESAMPLING=AVERAGE)
+        [[ $v == jpeg ]] && co=(-co COMPRESS=JPEG -co QUALITY=80 -co OVERVIEW_RESAMPLING=AVERAGE)
         gdal_translate -q -of COG -b 1 -b 2 -b 3 -mask 4 "${co[@]}" -co NUM_THREADS=ALL_CPUS -co BIGTIFF=IF_SAFER \
           "$d/plain/epoch$e.tif" "$out.partial.tif" && mv "$out.partial.tif" "$out"
       fi
@@ -41,6 +43,7 @@ prepare() { # size -> $WORK/s$size/{plain,deflate,jpeg}
         fi
       fi
     done
+    touch "$d/$v/.average-overviews"
   done
 }
 
@@ -58,19 +61,22 @@ timed() { # label px cmd... -> one table row: seconds, Mpx/s, peak RSS
   local label=$1 px=$2; shift 2
   local log; log="$(mktemp)"
   /usr/bin/time -v "$@" > "$log.out" 2> "$log" || { echo "FAILED: $label" >&2; tail -3 "$log" >&2; rm -f "$log" "$log.out"; return 1; }
-  local secs rss
+  local secs rss cpu
   secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$log")
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
-  printf "| %s | %.2f | %.1f | %s |\n" "$label" "$secs" "$(echo "$px / $secs / 1000000" | bc -l)" "$rss"
+  cpu=$(awk -F': ' '/User time|System time/ {s+=$2} END {printf "%.2f", s}' "$log")
+  printf "| %s | %.2f | %.1f | %s | %s |\n" "$label" "$secs" "$(echo "$px / $secs / 1000000" | bc -l)" "$cpu" "$rss"
   echo "$label $secs" >> "$WORK/times.txt"
+  echo "$label $cpu" >> "$WORK/cpu.txt"
   rm -f "$log" "$log.out"
 }
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 echo
-echo "| run | seconds | Mpx/s (output pixels) | peak RSS MiB |"
-echo "|---|---|---|---|"
+echo "| run | seconds | Mpx/s (output pixels) | CPU s (user + sys) | peak RSS MiB |"
+echo "|---|---|---|---|---|"
 : > "$WORK/times.txt"
+: > "$WORK/cpu.txt"
 for s in "${SIZES[@]}"; do
   prepare "$s"
   px=$((s * s))
@@ -94,11 +100,14 @@ done
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "ratios (same run): pipeline throughput / decode-limit throughput = decode seconds / pipeline seconds"
-awk '{t[$0]=$NF} END {}' "$WORK/times.txt"
-python3 - "$WORK/times.txt" <<'PY'
+echo "and in CPU time (less sensitive to other load on the machine): decode CPU s / pipeline CPU s"
+python3 - "$WORK/times.txt" "$WORK/cpu.txt" <<'PY'
 import sys, re
-rows = [l.rsplit(' ', 1) for l in open(sys.argv[1]).read().splitlines() if l.strip()]
-t = {k: float(v) for k, v in rows}
+def load(p):
+    rows = [l.rsplit(' ', 1) for l in open(p).read().splitlines() if l.strip()]
+    return {k: float(v) for k, v in rows}
+t = load(sys.argv[1])
+c = load(sys.argv[2])
 for k, v in t.items():
     m = re.match(r'(\S+) (\w+): detect-surveys,? (.*)', k)
     if not m: continue
@@ -106,5 +115,9 @@ for k, v in t.items():
     otb = t.get(f"{m.group(1)} {m.group(2)}: OTB MultivariateAlterationDetector")
     line = f"{m.group(1)} {m.group(2)} {m.group(3)}: {dec / v * 100:.0f} % of the decode limit" if dec else ""
     if otb: line += f", {otb / v:.1f}x OTB MAD's throughput"
+    cdec = c.get(f"{m.group(1)} {m.group(2)}: decode limit (read both orthos + DSMs, 2 threads)")
+    cotb = c.get(f"{m.group(1)} {m.group(2)}: OTB MultivariateAlterationDetector")
+    if cdec: line += f"; CPU: {cdec / c[k] * 100:.0f} % of the decode limit's"
+    if cotb: line += f", {cotb / c[k]:.1f}x OTB's"
     print(line)
 PY

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OpenCvSharp;
 
 namespace Geo.ChangeDetect;
@@ -56,6 +57,7 @@ internal static class ChangeMeasure
         return lab;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     internal static Mat ColourDistance(Mat labA, Mat labB)
     {
         const int r = 2;
@@ -97,6 +99,7 @@ internal static class ChangeMeasure
 
     /// <summary>The orientation-histogram distance; <paramref name="typicalEnergy"/> is the normalising gradient
     /// energy (null: the median of the before image's, as for a whole image; blocks pass one global value).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     internal static Mat OrientationDistance(Mat la, Mat lb, float? typicalEnergy)
     {
         var ha = OrientationHistograms(la);
@@ -145,6 +148,7 @@ internal static class ChangeMeasure
     }
 
     /// <summary>Median local gradient energy (sum of the orientation histograms) of a lightness image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     internal static float TypicalEnergy(Mat l)
     {
         var h = OrientationHistograms(l);
@@ -165,6 +169,7 @@ internal static class ChangeMeasure
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static Mat[] OrientationHistograms(Mat l)
     {
         using var gx = new Mat();
@@ -233,6 +238,7 @@ internal static class ChangeMeasure
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     internal static Mat Dissimilarity(Mat la, Mat lb)
     {
         const double sigma = 2.0;
@@ -263,6 +269,7 @@ internal static class ChangeMeasure
         return result;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static void AddStandardised(Span<float> sum, ReadOnlySpan<float> cue, double weight)
     {
         if (weight == 0)
@@ -278,6 +285,7 @@ internal static class ChangeMeasure
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     internal static void SuppressVegetation(Span<float> score, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ChangeDetectionOptions options)
     {
         var level = (float)options.VegetationExcessGreen;

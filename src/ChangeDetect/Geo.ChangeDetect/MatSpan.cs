@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OpenCvSharp;
 
 namespace Geo.ChangeDetect;
@@ -46,6 +47,7 @@ internal static class MatSpan
     }
 
     /// <summary>Median and MAD-based sigma of a sample of the values (every k-th, at most ~65k samples).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     public static (float Median, float Sigma) RobustStats(ReadOnlySpan<float> values)
     {
         var step = Math.Max(1, values.Length / 65536);
@@ -67,6 +69,7 @@ internal static class MatSpan
     }
 
     /// <summary>The value at quantile <paramref name="q"/> (0..1) of a sample of the values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     public static float Quantile(ReadOnlySpan<float> values, double q)
     {
         var step = Math.Max(1, values.Length / 65536);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OpenCvSharp;
 
 namespace Geo.ChangeDetect;
@@ -42,6 +43,7 @@ public static class RadiometricNormalisation
         return gains;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static void Refit(ReadOnlySpan<float> a, ReadOnlySpan<float> b, BandGain[] gains, int pixels, int step, int n)
     {
         var residual = new float[n];
@@ -73,6 +75,7 @@ public static class RadiometricNormalisation
     }
 
     /// <summary>Applies the map in place to a CV_32FC3 image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     public static void Apply(Mat image, IReadOnlyList<BandGain> gains)
     {
         var s = MatSpan.Floats(image);
@@ -86,6 +89,7 @@ public static class RadiometricNormalisation
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static BandGain MatchMoments(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int band, int step, bool[]? keep)
     {
         double sa = 0, sb = 0, saa = 0, sbb = 0;

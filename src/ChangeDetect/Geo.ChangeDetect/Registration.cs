@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OpenCvSharp;
 
 namespace Geo.ChangeDetect;
@@ -164,6 +165,7 @@ public static class Registration
     }
 
     /// <summary>Resamples <paramref name="image"/> by the field: out(x, y) = image(x + fx, y + fy), bilinear, edges reflected.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     internal static Mat Warp(Mat image, Mat fx, Mat fy)
     {
         var size = image.Size();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Geo.Spatial.Failures;
 using OpenCvSharp;
 
@@ -16,7 +17,10 @@ internal static class GlobalEstimates
     private const int SampleTiles = 12;
     private const int SampleCore = 256;
 
-    public static Result<GlobalModel> Estimate(PairLayout layout, SurveyReaders readers, SurveyDetectionOptions options, CancellationToken ct)
+    /// <summary>Makes the estimates. <paramref name="second"/>: another worker's readers, so that reads run on two
+    /// cores (optional).</summary>
+    public static Result<GlobalModel> Estimate(PairLayout layout, SurveyReaders readers, SurveyDetectionOptions options, CancellationToken ct,
+        SurveyReaders? second = null)
     {
         var f = layout.F;
         int w = layout.Wa * f, h = layout.Ha * f;
@@ -31,10 +35,21 @@ internal static class GlobalEstimates
         using var rgbB = new Mat();
         using var vB = new Mat();
         var t0 = Profile.Start();
-        var r = readers.ReadOrthoOverview(false, layout.Col0, layout.Row0, w, h, bw, bh, rgbA, vA);
+        Result<int> r = 0, r2 = 0;
+        if (second is null)
+        {
+            r = readers.ReadOrthoOverview(false, layout.Col0, layout.Row0, w, h, bw, bh, rgbA, vA);
+            if (r.IsOk) r2 = readers.ReadOrthoOverview(true, layout.Col0 + ox0, layout.Row0 + oy0, w, h, bw, bh, rgbB, vB);
+        }
+        else
+        {
+            Parallel.Invoke(
+                () => r = readers.ReadOrthoOverview(false, layout.Col0, layout.Row0, w, h, bw, bh, rgbA, vA),
+                () => r2 = second.ReadOrthoOverview(true, layout.Col0 + ox0, layout.Row0 + oy0, w, h, bw, bh, rgbB, vB));
+        }
+
         if (!r.IsOk) return Result<GlobalModel>.Fail(r.Failures);
-        r = readers.ReadOrthoOverview(true, layout.Col0 + ox0, layout.Row0 + oy0, w, h, bw, bh, rgbB, vB);
-        if (!r.IsOk) return Result<GlobalModel>.Fail(r.Failures);
+        if (!r2.IsOk) return Result<GlobalModel>.Fail(r2.Failures);
         ct.ThrowIfCancellationRequested();
         Profile.Stop("g: overview read", t0);
         t0 = Profile.Start();
@@ -50,50 +65,63 @@ internal static class GlobalEstimates
         // Phase correlation in small windows underestimates larger shifts (the window tapers what moved in): refine
         // twice on the after gradients translated by the estimate so far.
         var shift = WindowedShift(ga, gb) ?? Registration.EstimateShift(ga, gb);
+        // Stop early once a refinement moves the estimate by less than a tenth of an overview pixel (converged).
         for (var i = 0; i < 2 && shift.Response > 0; i++)
         {
             using var moved = Registration.Translate(gb, shift.Dx, shift.Dy);
             if (WindowedShift(ga, moved) is not { } rest) break;
             shift = shift with { Dx = shift.Dx + rest.Dx, Dy = shift.Dy + rest.Dy };
+            if (Math.Abs(rest.Dx) < 0.1 && Math.Abs(rest.Dy) < 0.1) break;
         }
 
         var maxOv = options.MaxShiftPixels / g;
         var margin = (int)Math.Ceiling(Math.Min(maxOv, Math.Max(Math.Abs(shift.Dx), Math.Abs(shift.Dy)))) + 2;
-        if (Math.Abs(shift.Dx) > maxOv || Math.Abs(shift.Dy) > maxOv ||
-            Correlation(ga, gb, shift.Dx, shift.Dy, margin) < Correlation(ga, gb, 0, 0, margin) + 0.01)
+        if (Math.Abs(shift.Dx) > maxOv || Math.Abs(shift.Dy) > maxOv)
         {
             shift = shift with { Dx = 0, Dy = 0 };
+        }
+        else
+        {
+            double moved = 0, still = 0;
+            var (sdx, sdy) = (shift.Dx, shift.Dy);
+            Parallel.Invoke(() => moved = Correlation(ga, gb, sdx, sdy, margin), () => still = Correlation(ga, gb, 0, 0, margin));
+            if (moved < still + 0.01) shift = shift with { Dx = 0, Dy = 0 };
         }
 
         Profile.Stop("g: shift", t0);
         t0 = Profile.Start();
         var totalX = ox0 + shift.Dx * g;
         var totalY = oy0 + shift.Dy * g;
-        var offX = (int)Math.Round(totalX);
-        var offY = (int)Math.Round(totalY);
-
-        // Radiometry on the overview, after the shift, valid pixels only.
-        using var bShift = Registration.Translate(fb, shift.Dx, shift.Dy);
-        using var vShift = Registration.Translate(vB, shift.Dx, shift.Dy);
-        var gains = FitGains(fa, bShift, vA, vShift);
+        // The integer part in whole analysis cells (reads stay on the after orthophoto's overview grid), the rest
+        // (at most half a cell) goes to the local field's prior.
+        var offX = (int)Math.Round(totalX / f) * f;
+        var offY = (int)Math.Round(totalY / f) * f;
 
         var model = new GlobalModel
         {
-            OffsetX = offX, OffsetY = offY, FracX = (totalX - offX) / f, FracY = (totalY - offY) / f, Gains = gains,
+            OffsetX = offX, OffsetY = offY, FracX = (totalX - offX) / f, FracY = (totalY - offY) / f, Gains = [],
             GlobalShift = new Shift(shift.Dx * g, shift.Dy * g, shift.Response),
         };
-        ct.ThrowIfCancellationRequested();
-        Profile.Stop("g: gains", t0);
-        t0 = Profile.Start();
-        if (layout.HasDsm)
-        {
-            var d = DsmModel(layout, readers, model);
-            if (!d.IsOk) return Result<GlobalModel>.Fail(d.Failures);
-        }
 
-        Profile.Stop("g: dsm", t0);
+        // Radiometry on the overview, after the shift, valid pixels only; the DSM model (offset, ground) meanwhile on
+        // another core (it needs the shift, not the gains).
+        Result<int> dsm = 0;
+        Parallel.Invoke(
+            () =>
+            {
+                using var bShift = Registration.Translate(fb, shift.Dx, shift.Dy);
+                using var vShift = Registration.Translate(vB, shift.Dx, shift.Dy);
+                model.Gains = FitGains(fa, bShift, vA, vShift);
+            },
+            () =>
+            {
+                if (layout.HasDsm) dsm = DsmModel(layout, readers, model);
+            });
+        if (!dsm.IsOk) return Result<GlobalModel>.Fail(dsm.Failures);
+        ct.ThrowIfCancellationRequested();
+        Profile.Stop("g: gains and dsm", t0);
         t0 = Profile.Start();
-        var s = Samples(layout, readers, model, options, ct);
+        var s = Samples(layout, readers, second, model, options, ct);
         Profile.Stop("g: samples", t0);
         if (!s.IsOk) return Result<GlobalModel>.Fail(s.Failures);
         model.Stats = s.Value;
@@ -108,6 +136,7 @@ internal static class GlobalEstimates
         return TileAnalysis.Gradient(grey, valid);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static Shift? WindowedShift(Mat gA, Mat gB)
     {
         const int win = 128;
@@ -137,6 +166,7 @@ internal static class GlobalEstimates
         return new Shift(xs[xs.Count / 2], ys[ys.Count / 2], ok.Average(o => o.R));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static BandGain[] FitGains(Mat a, Mat b, Mat va, Mat vb)
     {
         var pa = MatSpan.Floats(a);
@@ -166,6 +196,7 @@ internal static class GlobalEstimates
         return RadiometricNormalisation.Fit(ca, cb);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static Result<int> DsmModel(PairLayout layout, SurveyReaders readers, GlobalModel model)
     {
         var bd = layout.BeforeDsm!;
@@ -265,7 +296,8 @@ internal static class GlobalEstimates
         return t;
     }
 
-    private static Result<CueStats> Samples(PairLayout layout, SurveyReaders readers, GlobalModel model, SurveyDetectionOptions options, CancellationToken ct)
+    private static Result<CueStats> Samples(PairLayout layout, SurveyReaders readers, SurveyReaders? second, GlobalModel model,
+        SurveyDetectionOptions options, CancellationToken ct)
     {
         // Sample tiles are never smaller than SampleCore: a small area limit is sampled with its surroundings (the
         // statistics are of the imagery, not of the area).
@@ -280,16 +312,22 @@ internal static class GlobalEstimates
             var tiles = new List<TileInputs>();
             try
             {
-                for (var j = 0; j < ny; j++)
-                for (var i = 0; i < nx; i++)
+                // Read on two workers' datasets when given (alternate tiles), in a fixed order.
+                var reads = new Result<TileInputs>[nx * ny];
+                var readerSet = second is null ? new[] { readers } : [readers, second];
+                Parallel.For(0, readerSet.Length, new ParallelOptions { CancellationToken = ct }, q =>
                 {
-                    ct.ThrowIfCancellationRequested();
-                    var c0 = (int)((i + 0.5) * layout.Wa / nx - core / 2.0);
-                    var r0 = (int)((j + 0.5) * layout.Ha / ny - core / 2.0);
-                    var read = ReadTileOverview(layout, model, readers, c0, r0, core, core);
-                    if (!read.IsOk) return Result<CueStats>.Fail(read.Failures);
-                    tiles.Add(read.Value);
-                }
+                    for (var n = q; n < reads.Length; n += readerSet.Length)
+                    {
+                        var (i, j) = (n % nx, n / nx);
+                        var c0 = (int)((i + 0.5) * layout.Wa / nx - core / 2.0);
+                        var r0 = (int)((j + 0.5) * layout.Ha / ny - core / 2.0);
+                        reads[n] = ReadTileOverview(layout, model, readerSet[q], c0, r0, core, core);
+                    }
+                });
+                tiles.AddRange(reads.Where(x => x.IsOk).Select(x => x.Value));
+                var bad = Array.FindIndex(reads, x => !x.IsOk);
+                if (bad >= 0) return Result<CueStats>.Fail(reads[bad].Failures);
 
                 var slots = new (Mat A, Mat B, Mat Valid)[tiles.Count];
                 var energyOf = new float[tiles.Count];
@@ -314,11 +352,11 @@ internal static class GlobalEstimates
             }
 
             var typical = MatSpan.Quantile(energies.ToArray(), 0.5);
-            var colour = new List<float>();
-            var structure = new List<float>();
-            var texture = new List<float>();
-            foreach (var (a, b, valid) in aligned)
+            // Per tile in parallel, then joined in tile order (the statistics do not depend on the scheduling).
+            var perTile = new (List<float> C, List<float> S, List<float> T)[aligned.Count];
+            Parallel.For(0, aligned.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = options.WorkerCount }, i =>
             {
+                var (a, b, valid) = aligned[i];
                 using var ra = TileAnalysis.Reduce(a, k);
                 using var rb = TileAnalysis.Reduce(b, k);
                 using var rv = TileAnalysis.Reduce(valid, k);
@@ -326,11 +364,15 @@ internal static class GlobalEstimates
                 var (c, s, t) = TileAnalysis.Cues(ra, rb, typical);
                 using (c) using (s) using (t)
                 {
-                    Collect(c, rv, colour, TileAnalysis.Margin / k);
-                    Collect(s, rv, structure, TileAnalysis.Margin / k);
-                    Collect(t, rv, texture, TileAnalysis.Margin / k);
+                    perTile[i] = ([], [], []);
+                    Collect(c, rv, perTile[i].C, TileAnalysis.Margin / k);
+                    Collect(s, rv, perTile[i].S, TileAnalysis.Margin / k);
+                    Collect(t, rv, perTile[i].T, TileAnalysis.Margin / k);
                 }
-            }
+            });
+            var colour = perTile.SelectMany(p => p.C).ToList();
+            var structure = perTile.SelectMany(p => p.S).ToList();
+            var texture = perTile.SelectMany(p => p.T).ToList();
 
             if (colour.Count < 100)
             {
@@ -342,12 +384,14 @@ internal static class GlobalEstimates
             var (tm, ts) = MatSpan.RobustStats(texture.ToArray());
             var stats = new CueStats(cm, cs, sm, ss, tm, ts, typical, 0, 1);
             var gsd = layout.AnalysisGsdMetres;
-            var scores = new List<float>();
-            foreach (var (a, b, valid) in aligned)
+            var scoresOf = new List<float>[aligned.Count];
+            Parallel.For(0, aligned.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = options.WorkerCount }, i =>
             {
+                var (a, b, valid) = aligned[i];
                 using var score = TileAnalysis.Score(a, b, stats, options.Measure, gsd, k);
-                Collect(score, valid, scores, TileAnalysis.Margin);
-            }
+                Collect(score, valid, scoresOf[i] = [], TileAnalysis.Margin);
+            });
+            var scores = scoresOf.SelectMany(x => x).ToList();
 
             var arr = scores.ToArray();
             return stats with { Threshold = Threshold(arr), Range = Math.Max(1e-3f, MatSpan.Quantile(arr, 0.995) - MatSpan.Quantile(arr, 0.01)) };
@@ -360,6 +404,7 @@ internal static class GlobalEstimates
 
     /// <summary>Otsu on the score between its 1st and 99.5th percentiles, but never below median + 3 robust sigmas
     /// (a pair with little change has no second mode for Otsu to find).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static float Threshold(float[] scores)
     {
         var lo = MatSpan.Quantile(scores, 0.01);
@@ -378,6 +423,7 @@ internal static class GlobalEstimates
         return Math.Max(otsu, median + 3 * sigma);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static void Collect(Mat values, Mat valid, List<float> into, int m)
     {
         var w = values.Cols;
@@ -400,8 +446,12 @@ internal static class GlobalEstimates
         var rect = new Rect(margin, margin, size.Width - 2 * margin, size.Height - 2 * margin);
         using var ra = new Mat(a, rect);
         using var rb = new Mat(shifted, rect);
-        using var result = new Mat();
-        Cv2.MatchTemplate(ra, rb, result, TemplateMatchModes.CCoeffNormed);
-        return result.At<float>(0, 0);
+        // Pearson correlation of the two windows (what MatchTemplate's CCoeffNormed gives for equal sizes, without
+        // its DFT).
+        Cv2.MeanStdDev(ra, out var ma, out var sa);
+        Cv2.MeanStdDev(rb, out var mb, out var sb);
+        if (sa.Val0 <= 0 || sb.Val0 <= 0) return 0;
+        var n = (double)rect.Width * rect.Height;
+        return (ra.Dot(rb) / n - ma.Val0 * mb.Val0) / (sa.Val0 * sb.Val0);
     }
 }

@@ -46,6 +46,10 @@ internal sealed class PairLayout
     public required double MetresPerUnitX { get; init; }
     public required double MetresPerUnitY { get; init; }
 
+    /// <summary>Read orthophoto cells from a factor-<see cref="F"/> internal overview when the file has one
+    /// (<see cref="SurveyDetectionOptions.UseOverviews"/>).</summary>
+    public bool UseOverviews { get; init; } = true;
+
     /// <summary>The area limit in the survey CRS, or null.</summary>
     public Geometry? Area { get; init; }
 
@@ -139,6 +143,9 @@ internal sealed class PairLayout
         var (mx, my) = MetresPerUnit(crs.Value, (x0 + x1) / 2, (y0 + y1) / 2);
         var gsdM = px * Math.Sqrt(mx * my);
         var f = Math.Max(1, (int)Math.Round(options.AnalysisGsdMetres / gsdM));
+        // Analysis cells start on multiples of f so that they are the pixels of the orthophotos' factor-f overview.
+        col0 = (col0 + f - 1) / f * f;
+        row0 = (row0 + f - 1) / f * f;
         var wa = col1 > col0 ? (col1 - col0) / f : 0;
         var ha = row1 > row0 ? (row1 - row0) / f : 0;
         if (wa < 16 || ha < 16)
@@ -152,6 +159,7 @@ internal sealed class PairLayout
         {
             Before = b, After = a, BeforeDsm = bd, AfterDsm = ad, Crs = crs.Value, F = f, Col0 = col0, Row0 = row0, Wa = wa, Ha = ha,
             AfterOffsetX = (b.X0 - a.X0) / px, AfterOffsetY = (a.Y0 - b.Y0) / px, MetresPerUnitX = mx, MetresPerUnitY = my, Area = area,
+            UseOverviews = options.UseOverviews,
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Operation.Union;
 using OpenCvSharp;
@@ -97,6 +98,7 @@ internal sealed class StripObjects(ObjectLayer layer, Action<ObjectLayer, Object
     }
 
     /// <summary>Adds the next strip (rows <paramref name="rowOffset"/> .. + height of the analysis grid).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     public void Add(CellPlanes strip, int rowOffset, bool last)
     {
         var mask = Layer switch { ObjectLayer.Gain => strip.Gain, ObjectLayer.Loss => strip.Loss, _ => strip.Image };

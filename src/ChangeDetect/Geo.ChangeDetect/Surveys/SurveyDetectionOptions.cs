@@ -40,6 +40,11 @@ public sealed record SurveyDetectionOptions(
     /// <summary>The settings of the image change measure (colour, structure, texture, vegetation) reused from the pair detector.</summary>
     internal ChangeDetectionOptions Measure { get; init; } = ChangeDetectionOptions.Default;
 
+    /// <summary>Orthophoto cells come from the orthophoto's internal overview of factor F (the analysis grid) when it
+    /// has one, as ingested COGs do (AVERAGE overviews), instead of decoding every full-resolution pixel and averaging;
+    /// false forces the full-resolution decode (tests compare the two).</summary>
+    internal bool UseOverviews { get; init; } = true;
+
     /// <summary>Analysis rows per streamed strip (memory is a few strips of the overlap's width).</summary>
     internal int StripRows { get; init; } = 512;
 

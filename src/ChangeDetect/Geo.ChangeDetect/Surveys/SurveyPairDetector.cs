@@ -13,8 +13,9 @@ namespace Geo.ChangeDetect.Surveys;
 /// brought onto the before orthophoto's pixel grid over their overlap (optionally limited to an EPSG:4490 area
 /// polygon); image-wide estimates (global shift, radiometry, DSM offset and ground, cue statistics) come from overviews
 /// and samples (<see cref="GlobalEstimates"/>); then the overlap is streamed in strips of
-/// <see cref="SurveyDetectionOptions.StripRows"/> analysis rows: each strip's orthophoto rows are decoded once at full resolution (column
-/// chunks in parallel, one GDAL dataset set per worker) and averaged onto the analysis grid, tiles of a strip are
+/// <see cref="SurveyDetectionOptions.StripRows"/> analysis rows: each strip's analysis cells are read once (column
+/// chunks in parallel, one GDAL dataset set per worker): from the orthophoto's factor-F internal overview when it has
+/// one (ingested COGs do), else decoded at full resolution and averaged onto the analysis grid; tiles of a strip are
 /// analysed in parallel once the strip below is decoded (<see cref="TileProcessor"/>), and objects are labelled per
 /// strip and joined across seams (<see cref="StripObjects"/>). Decoding strip s, analysing strip s-2 and labelling
 /// strip s-3 run together on all cores; at most four decoded strips are held, so memory does not grow with the image.
@@ -43,23 +44,26 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
         progress?.Report(new DetectionProgress(0, "global estimates"));
         var pool = new ConcurrentBag<SurveyReaders>();
         GlobalModel? model = null;
+        SurveyReaders? first = null;
         try
         {
-            var first = SurveyReaders.Open(layout);
-            pool.Add(first);
+            first = SurveyReaders.Open(layout);
+            var second = SurveyReaders.Open(layout, first);
+            pool.Add(second);
             var t0 = Profile.Start();
-            var m = GlobalEstimates.Estimate(layout, first, _options, ct);
+            var m = GlobalEstimates.Estimate(layout, first, _options, ct, _options.WorkerCount > 1 ? second : null);
             Profile.Stop("global estimates", t0);
             if (!m.IsOk) return Result<IReadOnlyList<ChangeCandidate>>.Fail(m.Failures);
             model = m.Value;
             progress?.Report(new DetectionProgress(0.05, "streaming"));
-            var result = new Run(layout, model, _options, pool, progress, ct).Execute();
+            var result = new Run(layout, model, _options, pool, first, progress, ct).Execute();
             Profile.Print();
             return result;
         }
         finally
         {
             foreach (var r in pool) r.Dispose();
+            first?.Dispose(); // owns the DSM datasets the pool's readers share
             model?.Ground?.Dispose();
         }
     }
@@ -79,7 +83,7 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
     }
 
     private sealed class Run(PairLayout layout, GlobalModel model, SurveyDetectionOptions options, ConcurrentBag<SurveyReaders> pool,
-        IProgress<DetectionProgress>? progress, CancellationToken ct)
+        SurveyReaders dsmOwner, IProgress<DetectionProgress>? progress, CancellationToken ct)
     {
         private readonly int _m = TileAnalysis.Margin;
         private readonly int StripRows = options.StripRows;
@@ -133,12 +137,12 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
                     if (s - 3 >= 0 && s - 3 < _n)
                     {
                         var k = s - 3;
-                        work.Add(_ => Label(k));
+                        foreach (var layer in _layers) work.Add(_ => Label(layer, k)); // layers are independent
                     }
 
                     Parallel.ForEach(work, po, item =>
                     {
-                        if (!pool.TryTake(out var readers)) readers = SurveyReaders.Open(layout);
+                        if (!pool.TryTake(out var readers)) readers = SurveyReaders.Open(layout, dsmOwner);
                         try
                         {
                             var t0 = Profile.Start();
@@ -238,11 +242,7 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
             }
         }
 
-        private void Label(int k)
-        {
-            var planes = _analysed[k];
-            foreach (var layer in _layers) layer.Add(planes, k * StripRows, k == _n - 1);
-        }
+        private void Label(StripObjects layer, int k) => layer.Add(_analysed[k], k * StripRows, k == _n - 1);
 
         private void Closed(ObjectLayer layer, ObjectAccumulator acc)
         {

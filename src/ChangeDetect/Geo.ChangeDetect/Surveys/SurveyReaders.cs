@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Geo.Gdal;
 using Geo.Spatial.Failures;
 using OpenCvSharp;
@@ -6,8 +7,9 @@ namespace Geo.ChangeDetect.Surveys;
 
 /// <summary>
 /// One worker's open datasets of the pair (GDAL datasets are not thread-safe: each worker rents its own set from a
-/// pool) and its scratch buffers. Reads orthophoto windows at full resolution and averages them onto the analysis
-/// grid; reads DSM windows as floats with NaN for no data.
+/// pool) and its scratch buffers. Reads orthophoto windows onto the analysis grid (from the factor-F overview when the
+/// file has one, else at full resolution, averaged); reads DSM windows as floats with NaN for no data (the DSM
+/// datasets may be shared between readers, under a lock).
 /// </summary>
 internal sealed class SurveyReaders : IDisposable
 {
@@ -20,20 +22,35 @@ internal sealed class SurveyReaders : IDisposable
     private readonly Mat _full4 = new();
     private readonly Mat _full3 = new();
     private readonly Mat _fullMask = new();
+    private readonly bool _beforeLevel;
+    private readonly bool _afterLevel;
 
-    private SurveyReaders(PairLayout layout, GdalDataset before, GdalDataset after, GdalDataset? beforeDsm, GdalDataset? afterDsm)
+    private readonly object _dsmGate;
+    private readonly bool _ownsDsms;
+
+    private SurveyReaders(PairLayout layout, GdalDataset before, GdalDataset after, GdalDataset? beforeDsm, GdalDataset? afterDsm,
+        object dsmGate, bool ownsDsms)
     {
+        _dsmGate = dsmGate;
+        _ownsDsms = ownsDsms;
         _layout = layout;
         _before = before;
         _after = after;
         _beforeDsm = beforeDsm;
         _afterDsm = afterDsm;
+        _beforeLevel = layout.UseOverviews && HasAnalysisLevel(before, layout.F);
+        _afterLevel = layout.UseOverviews && HasAnalysisLevel(after, layout.F);
     }
 
     /// <summary>Both orthophotos have internal overviews.</summary>
     public bool HasOverviews => _before.OverviewCount(1) > 0 && _after.OverviewCount(1) > 0;
 
-    public static SurveyReaders Open(PairLayout layout)
+    /// <summary>
+    /// Opens the pair's files. With <paramref name="shareDsmsWith"/>, the DSM datasets are that reader's, used under
+    /// its lock (not disposed by this one; dispose the owner last): the tiles' DSM windows overlap by their margins,
+    /// and one dataset's block cache decodes each DSM block once instead of once per worker and neighbouring tile.
+    /// </summary>
+    public static SurveyReaders Open(PairLayout layout, SurveyReaders? shareDsmsWith = null)
     {
         GdalDataset Must(string path) => GdalDataset.Open(path, Options) is { IsOk: true } r ? r.Value
             : throw new IOException("A survey file that opened before could not be opened again.");
@@ -42,13 +59,18 @@ internal sealed class SurveyReaders : IDisposable
         {
             list.Add(Must(layout.Before.Path));
             list.Add(Must(layout.After.Path));
+            if (shareDsmsWith is not null)
+            {
+                return new SurveyReaders(layout, list[0], list[1], shareDsmsWith._beforeDsm, shareDsmsWith._afterDsm, shareDsmsWith._dsmGate, false);
+            }
+
             if (layout.HasDsm)
             {
                 list.Add(Must(layout.BeforeDsm!.Path));
                 list.Add(Must(layout.AfterDsm!.Path));
             }
 
-            return new SurveyReaders(layout, list[0], list[1], list.Count > 2 ? list[2] : null, list.Count > 2 ? list[3] : null);
+            return new SurveyReaders(layout, list[0], list[1], list.Count > 2 ? list[2] : null, list.Count > 2 ? list[3] : null, new object(), true);
         }
         catch
         {
@@ -61,13 +83,15 @@ internal sealed class SurveyReaders : IDisposable
     /// Reads the full-resolution window of <paramref name="wa"/> x <paramref name="ha"/> analysis pixels whose top-left
     /// full pixel is (<paramref name="x"/>, <paramref name="y"/>) in the chosen orthophoto's own pixel coordinates (parts
     /// outside the raster read as no data), and averages it onto the analysis grid: <paramref name="rgb"/> CV_8UC3,
-    /// <paramref name="valid"/> CV_8UC1 (255 where every full pixel of the cell is valid).
+    /// <paramref name="valid"/> CV_8UC1 (255 where every full pixel of the cell is valid). When the file has a factor-F
+    /// overview and the window starts on multiples of F, the cells are that overview's pixels (no full-resolution decode).
     /// </summary>
     public Result<int> ReadOrtho(bool after, int x, int y, int wa, int ha, Mat rgb, Mat valid)
     {
         var ds = after ? _after : _before;
         var info = after ? _layout.After : _layout.Before;
         var f = _layout.F;
+        if (f > 1 && x % f == 0 && y % f == 0 && (after ? _afterLevel : _beforeLevel)) return ReadOrthoLevel(ds, info, x, y, wa, ha, rgb, valid);
         int w = wa * f, h = ha * f;
         int cx0 = Math.Max(0, x), cy0 = Math.Max(0, y), cx1 = Math.Min(info.Width, x + w), cy1 = Math.Min(info.Height, y + h);
         var clipped = cx0 != x || cy0 != y || cx1 != x + w || cy1 != y + h;
@@ -139,6 +163,95 @@ internal sealed class SurveyReaders : IDisposable
     }
 
     /// <summary>
+    /// <see cref="ReadOrtho"/> from the internal overview whose pixels are the analysis cells (factor F, see
+    /// <see cref="HasAnalysisLevel"/>): no full-resolution decode. (<paramref name="x"/>, <paramref name="y"/>) are
+    /// multiples of F, so every cell is one overview pixel; cells not wholly inside the raster are no data.
+    /// </summary>
+    private Result<int> ReadOrthoLevel(GdalDataset ds, RasterInfo info, int x, int y, int wa, int ha, Mat rgb, Mat valid)
+    {
+        var f = _layout.F;
+        // Cells wholly inside the raster: [c0, c1) x [r0, r1) of the window.
+        var c0 = Math.Max(0, -x / f);
+        var r0 = Math.Max(0, -y / f);
+        var c1 = Math.Min(wa, (info.Width - x) / f);
+        var r1 = Math.Min(ha, (info.Height - y) / f);
+        var clipped = c0 != 0 || r0 != 0 || c1 != wa || r1 != ha;
+        var alpha = info.AlphaBand;
+        rgb.Create(ha, wa, MatType.CV_8UC3);
+        valid.Create(ha, wa, MatType.CV_8UC1);
+        if (clipped)
+        {
+            rgb.SetTo(Scalar.All(0));
+            valid.SetTo(Scalar.All(0));
+        }
+
+        if (c1 <= c0 || r1 <= r0) return 0;
+        int cw = c1 - c0, ch = r1 - r0;
+        int fx = x + c0 * f, fy = y + r0 * f;
+        var cells = new Rect(c0, r0, cw, ch);
+        if (alpha)
+        {
+            _full4.Create(ch, cw, MatType.CV_8UC4);
+            var r = ds.ReadInterleaved([1, 2, 3, 4], fx, fy, cw * f, ch * f, cw, ch, Bytes(_full4));
+            if (!r.IsOk) return r;
+            using var drgb = new Mat(rgb, cells);
+            using var dv = new Mat(valid, cells);
+            Cv2.CvtColor(_full4, drgb, ColorConversionCodes.RGBA2RGB);
+            Cv2.ExtractChannel(_full4, dv, 3);
+        }
+        else
+        {
+            var whole = !clipped;
+            _full3.Create(ch, cw, MatType.CV_8UC3);
+            var r = ds.ReadInterleaved([1, 2, 3], fx, fy, cw * f, ch * f, cw, ch, Bytes(whole ? rgb : _full3));
+            if (!r.IsOk) return r;
+            if (!whole)
+            {
+                using var drgb = new Mat(rgb, cells);
+                _full3.CopyTo(drgb);
+            }
+
+            using var dv = new Mat(valid, cells);
+            if (info.Mask.AllValid)
+            {
+                dv.SetTo(Scalar.All(255));
+            }
+            else
+            {
+                _fullMask.Create(ch, cw, MatType.CV_8UC1);
+                r = ds.ReadMask(1, fx, fy, cw * f, ch * f, cw, ch, Bytes(_fullMask));
+                if (!r.IsOk) return r;
+                _fullMask.CopyTo(dv);
+            }
+        }
+
+        // As for the full-resolution path: a cell is valid only when all its pixels are (an averaged mask level
+        // reads 255 only then).
+        Cv2.Threshold(valid, valid, 254, 255, ThresholdTypes.Binary);
+        return 0;
+    }
+
+    /// <summary>
+    /// True when the raster has an internal overview whose pixels are <paramref name="f"/> x <paramref name="f"/>
+    /// full pixels (GDAL's level sizes: ceil(size / f)); the pipeline then reads orthophoto cells from it instead of
+    /// decoding and averaging the full resolution. Ingested COGs have such levels (AVERAGE resampling, factors 2, 4,
+    /// 8...). When the size is not a multiple of f the level's pixels are (size / level size) wide, which drifts from
+    /// f by at most f - 1 full pixels at the far edge.
+    /// </summary>
+    public static bool HasAnalysisLevel(GdalDataset ds, int f)
+    {
+        if (f <= 1) return false;
+        var (w, h) = ds.LevelSize(0);
+        for (var level = 1; level < ds.LevelCount; level++)
+        {
+            var (lw, lh) = ds.LevelSize(level);
+            if (lw == (w + f - 1) / f && lh == (h + f - 1) / f) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Reads an orthophoto window at reduced size (GDAL reads the best overview): grey CV_32FC1 and valid CV_8UC1 of
     /// <paramref name="bw"/> x <paramref name="bh"/>. The window is clamped into the raster.
     /// </summary>
@@ -171,6 +284,7 @@ internal sealed class SurveyReaders : IDisposable
     /// outside, and the window's top-left DSM pixel. <paramref name="reduce"/> &gt; 1 reads an overview (cells of
     /// reduce x reduce DSM pixels).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     public Result<(Mat Heights, int X, int Y)> ReadDsm(bool after, double minX, double minY, double maxX, double maxY, int reduce = 1)
     {
         var ds = (after ? _afterDsm : _beforeDsm) ?? throw new InvalidOperationException("No DSM.");
@@ -201,7 +315,8 @@ internal sealed class SurveyReaders : IDisposable
         if (cw > 0 && ch > 0)
         {
             using var tmp = new Mat(ch, cw, MatType.CV_32FC1);
-            var r = ds.ReadBlock(1, cx0, cy0, cw * reduce, ch * reduce, cw, ch, MatSpan.Floats(tmp));
+            Result<int> r;
+            lock (_dsmGate) r = ds.ReadBlock(1, cx0, cy0, cw * reduce, ch * reduce, cw, ch, MatSpan.Floats(tmp));
             if (!r.IsOk)
             {
                 m.Dispose();
@@ -255,8 +370,12 @@ internal sealed class SurveyReaders : IDisposable
     {
         _before.Dispose();
         _after.Dispose();
-        _beforeDsm?.Dispose();
-        _afterDsm?.Dispose();
+        if (_ownsDsms)
+        {
+            _beforeDsm?.Dispose();
+            _afterDsm?.Dispose();
+        }
+
         _full4.Dispose();
         _full3.Dispose();
         _fullMask.Dispose();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OpenCvSharp;
 
 namespace Geo.ChangeDetect.Surveys;
@@ -16,7 +17,7 @@ internal sealed class GlobalModel
     /// <summary>The rest of the global shift, analysis pixels (added to the local field's prior).</summary>
     public required double FracX { get; init; }
     public required double FracY { get; init; }
-    public required BandGain[] Gains { get; init; }
+    public required BandGain[] Gains { get; set; }
     public CueStats? Stats { get; set; }
     /// <summary>Median of after - before DSM over the sample (a flight's vertical datum offset), metres.</summary>
     public float DsmOffset { get; set; }
@@ -88,6 +89,7 @@ internal static class TileAnalysis
     private const double MaxResidual = 4.0;
 
     /// <summary>Local shift field (analysis pixels): after_aligned(x, y) = after(x + fx, y + fy).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     public static (Mat Fx, Mat Fy) LocalField(Mat greyA, Mat greyB, Mat validA, Mat validB, double priorX, double priorY)
     {
         var size = greyA.Size();
@@ -183,6 +185,7 @@ internal static class TileAnalysis
     }
 
     /// <summary>The aligned, radiometrically mapped pair of a tile: before and after as CV_32FC3 (0..255), joint validity, the field.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     public static (Mat A, Mat B, Mat Valid, Mat Fx, Mat Fy) Align(TileInputs t, GlobalModel g)
     {
         var a = new Mat();
@@ -259,6 +262,7 @@ internal static class TileAnalysis
         return full;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     private static Mat ScoreReduced(Mat a, Mat b, CueStats s, ChangeDetectionOptions measure, double smoothingPixels)
     {
         var (colour, structure, texture) = Cues(a, b, s.TypicalEnergy);
