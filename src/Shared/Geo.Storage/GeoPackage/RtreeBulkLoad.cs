@@ -125,14 +125,14 @@ internal static class RtreeBulkLoad
         // Feature id -> leaf, inserted in id order (an append to the _rowid B-tree rather than random inserts).
         var leafOf = new (long Fid, long Leaf)[level.Length];
         for (var i = 0; i < level.Length; i++) leafOf[i] = (level[i].Id, firstNode[0] + i / capacity);
-        Array.Sort(leafOf, static (a, b) => a.Fid.CompareTo(b.Fid));
-        using var rowid = Command(c, tx, $"INSERT INTO \"{rtree}_rowid\" (rowid, nodeno) VALUES ($r, $n);", out var rowidId, out var rowidNode, "$r", "$n");
+        Array.Sort(leafOf, static (a, b) => a.Fid.CompareTo(b.Fid)); // fids are codes: not in row order
+        using var rowid = new RawStatement(c, $"INSERT INTO \"{rtree}_rowid\" (rowid, nodeno) VALUES (?1, ?2);");
         for (var i = 0; i < leafOf.Length; i++)
         {
             if ((i & 65535) == 0) ct.ThrowIfCancellationRequested();
-            rowidId.Value = leafOf[i].Fid;
-            rowidNode.Value = leafOf[i].Leaf;
-            rowid.ExecuteNonQuery();
+            rowid.Bind(1, leafOf[i].Fid);
+            rowid.Bind(2, leafOf[i].Leaf);
+            rowid.StepOrThrow();
         }
     }
 

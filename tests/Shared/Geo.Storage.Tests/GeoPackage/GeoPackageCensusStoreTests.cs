@@ -91,8 +91,8 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
         using var c = OpenReadOnly(path);
         Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
         Assert.Equal(30_000L, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
-        foreach (var index in new[] { "ix_components_class", "ix_components_status", "ix_component_grids_code" })
-            Assert.Equal(1L, Scalar(c, $"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '{index}';"));
+        foreach (var name in new[] { "ix_components_status", "components_check_insert", "components_check_update", "rtree_components_geom_insert" })
+            Assert.Equal(1L, Scalar(c, $"SELECT count(*) FROM sqlite_master WHERE name = '{name}';"));
         Assert.Equal(30_000L, Scalar(c, "SELECT count(*) FROM component_grids;"));
         Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check;"));
 
@@ -141,7 +141,9 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
         Assert.Equal(1_000L, Scalar(c, "SELECT count(*) FROM components;"));
         Assert.Equal(1_000L, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
         Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
-        Assert.Equal(3L, Scalar(c, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('ix_components_class', 'ix_components_status', 'ix_component_grids_code');"));
+        Assert.Equal(4L, Scalar(c, """
+            SELECT count(*) FROM sqlite_master WHERE name IN ('ix_components_status', 'components_check_insert', 'components_check_update', 'rtree_components_geom_insert');
+            """));
     }
 
     private static async Task<List<(double X, double Y)>> ImportRandomPointsAsync(ICensusStore census, int count, int firstSerial, int seed)
