@@ -138,8 +138,10 @@ internal static class GeoPackageCensusSchema
     /// UPDATE triggers (<see cref="CheckTriggers"/>) that also enforce fid = code, so other editors of the file (QGIS,
     /// GDAL) still cannot store a malformed row; a bulk import, whose rows the validator has already checked, drops
     /// them inside its transaction and creates them again at commit, as it does with the R*Tree insert trigger.</item>
-    /// <item><c>component_grids</c> is keyed (grid_code, fid) without a by-code index: deletes name the grids they
-    /// remove.</item>
+    /// <item>The grids of a component: <c>grid_code</c> (its first, lowest-coded grid: a point's only one) is indexed
+    /// (<c>ix_components_grid</c>); <c>component_grids</c>, keyed (grid_code, fid), now holds only components touching
+    /// several grids (lines, polygons), every grid of each; deletes name the grids they remove. So a bulk load of
+    /// points writes no helper rows, only an index built at commit.</item>
     /// </list>
     /// The R*Tree keeps its entries, renumbered to the new fids; the GeoPackage registration (contents, geometry column,
     /// extension) names the table and is unchanged, so GDAL and QGIS open the file as before.
@@ -195,13 +197,15 @@ internal static class GeoPackageCensusSchema
               PRIMARY KEY (grid_code, fid)
             ) WITHOUT ROWID;
             INSERT INTO component_grids_v5 (grid_code, fid)
-              SELECT grid_code, CAST(code AS INTEGER) FROM component_grids ORDER BY grid_code, CAST(code AS INTEGER);
+              SELECT g.grid_code, CAST(g.code AS INTEGER) FROM component_grids g JOIN components k ON k.code = g.code
+              WHERE instr(k.grid_codes, ' ') > 0 ORDER BY g.grid_code, CAST(g.code AS INTEGER);
             DROP TABLE component_grids;
             ALTER TABLE component_grids_v5 RENAME TO component_grids;
 
             DROP TABLE components;
             ALTER TABLE components_v5 RENAME TO components;
             CREATE INDEX ix_components_status ON components(status);
+            CREATE INDEX ix_components_grid ON components(grid_code);
 
             CREATE TRIGGER rtree_components_geom_update1 AFTER UPDATE OF geom ON components
               WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))

@@ -159,7 +159,8 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
         }
         if (query.Grid is { } g)
         {
-            sql.Append(" AND fid IN (SELECT fid FROM component_grids WHERE grid_code = $grid)");
+            // First grid (every point's only one) by its index, further grids of lines/polygons by component_grids.
+            sql.Append(" AND fid IN (SELECT fid FROM components WHERE grid_code = $grid UNION ALL SELECT fid FROM component_grids WHERE grid_code = $grid)");
             parameters.Add(("$grid", g.Value));
         }
         if (query.Class is { } k)
@@ -284,8 +285,11 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     {
         await using var c = await OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var command = Command(c, null, """
-            SELECT g.grid_code, k.class_code, k.status, count(*) FROM component_grids g JOIN components k ON k.fid = g.fid
-            GROUP BY g.grid_code, k.class_code, k.status ORDER BY g.grid_code, k.class_code, k.status;
+            SELECT grid_code, class_code, status, sum(n) FROM (
+              SELECT grid_code, class_code, status, count(*) AS n FROM components WHERE instr(grid_codes, ' ') = 0 GROUP BY grid_code, class_code, status
+              UNION ALL
+              SELECT g.grid_code, k.class_code, k.status, count(*) FROM component_grids g JOIN components k ON k.fid = g.fid GROUP BY g.grid_code, k.class_code, k.status)
+            GROUP BY grid_code, class_code, status ORDER BY grid_code, class_code, status;
             """);
         await using var r = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var rows = new List<CensusStatisticsRow>();
@@ -366,8 +370,9 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
             {
                 if (update.ExecuteNonQuery() != 1) return Stale(component.Code, expectedVersion, current.Version);
             }
-            using (var grids = Command(c, tx, "INSERT INTO component_grids (grid_code, fid) VALUES ($grid, $fid);"))
+            if (updated.GridCodes.Count > 1)
             {
+                using var grids = Command(c, tx, "INSERT INTO component_grids (grid_code, fid) VALUES ($grid, $fid);");
                 var gp = grids.Parameters.Add("$grid", SqliteType.Text);
                 grids.Parameters.AddWithValue("$fid", updated.Code.Number);
                 foreach (var g in updated.GridCodes.Distinct())
@@ -398,9 +403,11 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
         }, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The grid rows of a stored component, by its stored grid codes (component_grids is keyed by grid, then fid).</summary>
+    /// <summary>The grid rows of a stored component, by its stored grid codes (component_grids is keyed by grid, then fid;
+    /// only components touching several grids have rows there).</summary>
     private static void DeleteGridRows(SqliteConnection c, SqliteTransaction tx, Component stored)
     {
+        if (stored.GridCodes.Count < 2) return;
         using var delete = Command(c, tx, "DELETE FROM component_grids WHERE grid_code = $grid AND fid = $fid;");
         var grid = delete.Parameters.Add("$grid", SqliteType.Text);
         delete.Parameters.AddWithValue("$fid", stored.Code.Number);
@@ -460,8 +467,9 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     /// <item>the R*Tree: each row's box is kept (40 bytes a row) and the tree is built packed at commit when the import
     /// is at least as large as the table was (<see cref="RtreeBulkLoad"/>), otherwise the boxes are inserted in Hilbert
     /// order; the layer extent comes from the boxes;</item>
-    /// <item><c>component_grids</c>: single-grid rows (nearly all) are filled at commit by one INSERT ... SELECT in key
-    /// order; the status index is dropped once the import outgrows the table and built again at commit.</item>
+    /// <item>the status and grid indexes are dropped once the import outgrows the table and built again at commit (a
+    /// sort instead of a B-tree insert per row); <c>component_grids</c> gets rows only for the (few) components touching
+    /// several grids.</item>
     /// </list>
     /// </summary>
     private sealed class BulkWriter : ICensusBulkWriter
@@ -469,7 +477,11 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
         private const int PipelineAfterRows = 20_000;
         private const int BatchRows = 2048;
         private const int QueuedBatches = 8;
-        private const string StatusIndex = "CREATE INDEX ix_components_status ON components(status);";
+        private static readonly (string Name, string Create)[] SecondaryIndexes =
+        [
+            ("ix_components_status", "CREATE INDEX ix_components_status ON components(status);"),
+            ("ix_components_grid", "CREATE INDEX ix_components_grid ON components(grid_code);"),
+        ];
 
         private readonly GeoPackageCensusStore _store;
         private readonly SqliteConnection _c;
@@ -479,7 +491,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
         private readonly long _rowsBefore;
         private readonly List<RtreeBox> _boxes = [];
         private long _written;
-        private bool _statusDropped;
+        private bool _indexesDropped;
         private bool _done;
 
         // Pipelined mode (see the class remarks); null before.
@@ -509,7 +521,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
                 _rowsBefore = (long)count.ExecuteScalar()!;
             GeoPackageSchema.Execute(c, tx, "DROP TRIGGER rtree_components_geom_insert;");
             foreach (var name in GeoPackageCensusSchema.CheckTriggerNames) GeoPackageSchema.Execute(c, tx, $"DROP TRIGGER {name};");
-            _rows = new RowWriter(c, deferGridRows: true);
+            _rows = new RowWriter(c);
         }
 
         public int Count { get; private set; }
@@ -592,11 +604,11 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
                         if (!r.IsOk) throw new InvalidOperationException($"Component {batch.Rows[i].Code} was stored twice: {r.Failure.Message}");
                     }
                     _written += batch.Count;
-                    if (!_statusDropped && _written > _rowsBefore && _written >= PipelineAfterRows)
+                    if (!_indexesDropped && _written > _rowsBefore && _written >= PipelineAfterRows)
                     {
                         // The import has outgrown the table: one sort at commit beats a B-tree insert per row.
-                        GeoPackageSchema.Execute(_c, _tx, "DROP INDEX ix_components_status;");
-                        _statusDropped = true;
+                        foreach (var (name, _) in SecondaryIndexes) GeoPackageSchema.Execute(_c, _tx, $"DROP INDEX {name};");
+                        _indexesDropped = true;
                     }
                 }
                 catch (Exception e)
@@ -620,20 +632,32 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
         {
             ObjectDisposedException.ThrowIf(_done, this);
             await FinishWritingAsync().ConfigureAwait(false);
-            // Grid rows of single-grid components, in key order (multi-grid ones were written as they came).
-            using (var grids = Command(_c, _tx, """
-                       INSERT OR IGNORE INTO component_grids (grid_code, fid)
-                       SELECT grid_code, fid FROM components WHERE import_id = $id AND instr(grid_codes, ' ') = 0 ORDER BY grid_code, fid;
-                       """, ("$id", _importId)))
-                grids.ExecuteNonQuery();
-            if (_statusDropped) GeoPackageSchema.Execute(_c, _tx, StatusIndex);
             var extent = Extent(_boxes);
-            var rebuilt = InsertBoxes(ct);
+            // The R*Tree: rebuilt packed when the import is at least as large as the table was (old entries read back
+            // first), planned on another core while this connection builds the secondary indexes.
+            const string rtree = "rtree_components_geom";
+            Task<PackedRtree>? plan = null;
+            if (_boxes.Count > 0 && _boxes.Count >= _rowsBefore)
+            {
+                using (var old = Command(_c, _tx, $"SELECT id, minx, maxx, miny, maxy FROM {rtree};"))
+                using (var r = old.ExecuteReader())
+                    while (r.Read()) _boxes.Add(new RtreeBox(r.GetInt64(0), r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4)));
+                var nodeSize = RtreeBulkLoad.NodeSize(_c, _tx);
+                plan = Task.Run(() => RtreeBulkLoad.Plan(_boxes, nodeSize, ct), ct);
+            }
+            if (_indexesDropped)
+                foreach (var (_, create) in SecondaryIndexes) GeoPackageSchema.Execute(_c, _tx, create);
+            var rebuilt = plan is not null;
+            if (plan is not null)
+            {
+                RtreeBulkLoad.Write(_c, _tx, rtree, await plan.ConfigureAwait(false), ct);
+                extent = Extent(_boxes); // every box of the table: the exact extent
+            }
+            else InsertBoxes(ct);
             GeoPackageSchema.Execute(_c, _tx, GeoPackageCensusSchema.InsertTrigger);
             GeoPackageSchema.Execute(_c, _tx, GeoPackageCensusSchema.CheckTriggers);
             using (var update = Command(_c, _tx, "UPDATE census_imports SET row_count = $n WHERE fid = $id;", ("$n", Count), ("$id", _importId)))
                 update.ExecuteNonQuery();
-            if (rebuilt) extent = Extent(_boxes); // the whole tree: the exact extent of every row
             if (!extent.IsNull)
             {
                 // A packed rebuild knows every box; otherwise the stored extent grows by the new boxes.
@@ -666,25 +690,14 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
         }
 
         /// <summary>
-        /// The R*Tree entries of the new rows. When they are at least as many as the rows stored before, the whole
-        /// tree is rebuilt packed (<see cref="RtreeBulkLoad"/>, old entries read back first; true is returned);
-        /// otherwise the new boxes are inserted one by one in Hilbert order, so consecutive inserts descend to
-        /// neighbouring leaves.
+        /// The R*Tree entries of an import smaller than the table: inserted one by one in Hilbert order, so consecutive
+        /// inserts descend to neighbouring leaves.
         /// </summary>
-        private bool InsertBoxes(CancellationToken ct)
+        private void InsertBoxes(CancellationToken ct)
         {
-            if (_boxes.Count == 0) return false;
-            const string rtree = "rtree_components_geom";
-            if (_boxes.Count >= _rowsBefore)
-            {
-                using (var old = Command(_c, _tx, $"SELECT id, minx, maxx, miny, maxy FROM {rtree};"))
-                using (var r = old.ExecuteReader())
-                    while (r.Read()) _boxes.Add(new RtreeBox(r.GetInt64(0), r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4)));
-                RtreeBulkLoad.Rebuild(_c, _tx, rtree, _boxes, ct);
-                return true;
-            }
+            if (_boxes.Count == 0) return;
             var order = RtreeBulkLoad.HilbertOrder(_boxes);
-            using var insert = new RawStatement(_c, $"INSERT OR REPLACE INTO {rtree} VALUES (?1, ?2, ?3, ?4, ?5);");
+            using var insert = new RawStatement(_c, "INSERT OR REPLACE INTO rtree_components_geom VALUES (?1, ?2, ?3, ?4, ?5);");
             for (var i = 0; i < order.Length; i++)
             {
                 if ((i & 65535) == 0) ct.ThrowIfCancellationRequested();
@@ -696,7 +709,6 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
                 insert.Bind(5, b.MaxY);
                 insert.StepOrThrow();
             }
-            return false;
         }
 
         public async ValueTask DisposeAsync()
@@ -728,7 +740,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     }
 
     /// <summary>
-    /// Inserts of a component and its grid rows as <see cref="RawStatement"/>s, reused across rows of one transaction;
+    /// Inserts of a component (and the grid rows of one touching several grids) as <see cref="RawStatement"/>s, reused across rows of one transaction;
     /// fid = the code as a number (migration 5). A point's blob is written into one reused buffer, dates are formatted
     /// once per distinct value.
     /// <para>INSERT OR FAIL, and no foreign keys on the table: a single-row insert whose only possible failure is the
@@ -739,16 +751,12 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     {
         private readonly RawStatement _insert;
         private readonly RawStatement _grid;
-        private readonly bool _deferGridRows;
         private readonly byte[] _point = new byte[ComponentBlob.PointBlobLength];
         private DateOnly _date0, _date1;
         private string? _text0, _text1;
 
-        /// <param name="deferGridRows">Bulk mode: the <c>component_grids</c> row of a single-grid component is left to the
-        /// caller (filled in one statement at commit); rows of multi-grid components are still written here.</param>
-        public RowWriter(SqliteConnection c, bool deferGridRows = false)
+        public RowWriter(SqliteConnection c)
         {
-            _deferGridRows = deferGridRows;
             _insert = new RawStatement(c, """
                 INSERT OR FAIL INTO components (fid, geom, code, class_code, name, grid_code, grid_codes, competent_department, owner, maintainer,
                   status, first_recorded, last_changed, data_source, photos, remarks, attributes, version, import_id)
@@ -797,7 +805,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
                 if (k.Geometry is Point q) boxes.Add(new RtreeBox(fid, q.X, q.X, q.Y, q.Y));
                 else if (k.Geometry.EnvelopeInternal is { IsNull: false } e) boxes.Add(new RtreeBox(fid, e.MinX, e.MaxX, e.MinY, e.MaxY));
             }
-            if (_deferGridRows && k.GridCodes.Count == 1) return true;
+            if (k.GridCodes.Count == 1) return true; // the first grid is the row's grid_code (indexed)
             _grid.Bind(2, fid);
             for (var i = 0; i < k.GridCodes.Count; i++)
             {

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -8,7 +9,8 @@ namespace Geo.Storage.GeoPackage;
 /// A prepared SQLite statement driven through SQLitePCLRaw directly, for the hot loops of bulk writes (the census
 /// import, the packed R*Tree's rowid map). <see cref="SqliteCommand.ExecuteNonQuery()"/> costs several microseconds of
 /// managed work per call (a data reader, parameter objects boxed and re-bound, UTF-8 copies of each string); here a
-/// row is bound straight from spans (strings as UTF-16, blobs from a reused buffer, SQLite copies them) and stepped.
+/// row is bound straight from spans (strings as UTF-8 through one reused buffer, blobs from the caller's; SQLite
+/// copies both) and stepped.
 /// <para>Owns the statement handle (finalized on dispose, before the connection closes). Runs on the connection and
 /// transaction the caller has open; the caller must not use the connection from another thread meanwhile.
 /// Parameters are positional, 1-based (<c>?1</c>, <c>?2</c> ...).</para>
@@ -18,6 +20,7 @@ internal sealed class RawStatement : IDisposable
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _stmt;
     private SqliteException? _lastError;
+    private byte[] _utf8 = new byte[256];
 
     public RawStatement(SqliteConnection connection, string sql)
     {
@@ -30,14 +33,21 @@ internal sealed class RawStatement : IDisposable
 
     public void Bind(int index, double value) => Check(raw.sqlite3_bind_double(_stmt, index, value));
 
-    /// <summary>Binds text (null binds NULL).</summary>
+    /// <summary>Binds text (null binds NULL), converted to UTF-8 here (a vectorised copy into a reused buffer) so SQLite
+    /// does not translate it from UTF-16 with an allocation of its own.</summary>
     public void Bind(int index, string? value)
     {
         if (value is null) BindNull(index);
-        else Check(raw.sqlite3_bind_text16(_stmt, index, value.AsSpan()));
+        else Bind(index, value.AsSpan());
     }
 
-    public void Bind(int index, ReadOnlySpan<char> value) => Check(raw.sqlite3_bind_text16(_stmt, index, value));
+    public void Bind(int index, ReadOnlySpan<char> value)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (_utf8.Length < max) _utf8 = new byte[Math.Max(max, 2 * _utf8.Length)];
+        var n = Encoding.UTF8.GetBytes(value, _utf8);
+        Check(raw.sqlite3_bind_text(_stmt, index, _utf8.AsSpan(0, n)));
+    }
 
     public void BindBlob(int index, ReadOnlySpan<byte> value) => Check(raw.sqlite3_bind_blob(_stmt, index, value));
 
