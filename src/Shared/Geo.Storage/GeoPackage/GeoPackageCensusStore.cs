@@ -16,9 +16,10 @@ namespace Geo.Storage.GeoPackage;
 
 /// <summary>
 /// The embedded <see cref="ICensusStore"/>: the census lives in the same GeoPackage file as the grids (schema
-/// migration 3, <see cref="GeoPackageCensusSchema"/>) and bumps the same <c>geo_revision</c> counter. Layer
-/// <c>components</c> (GEOMETRY, EPSG:4490) has the standard R*Tree index, maintained by the GeoPackage triggers (points
-/// take a copy-free fast path in the trigger functions).
+/// migrations 3 and 5, <see cref="GeoPackageCensusSchema"/>) and bumps the same <c>geo_revision</c> counter. Layer
+/// <c>components</c> (GEOMETRY, EPSG:4490; fid = the code as a number) has the standard R*Tree index, maintained by the
+/// GeoPackage triggers (points take a copy-free fast path in the trigger functions) except during a bulk load, which
+/// builds it at commit.
 /// <para>Concurrency as in <see cref="GeoPackageGridStore"/>: writes serialised in-process by a semaphore and across
 /// processes (and against the grid store object on the same file) by <c>BEGIN IMMEDIATE</c>; reads see the last commit.</para>
 /// </summary>
