@@ -599,11 +599,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
                 if (_abandon || _writerFault is not null) continue; // keep draining so the producer never blocks
                 try
                 {
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        var r = _rows.Insert(batch.Rows[i], _importId, _boxes, version: 1);
-                        if (!r.IsOk) throw new InvalidOperationException($"Component {batch.Rows[i].Code} was stored twice: {r.Failure.Message}");
-                    }
+                    _rows.InsertMany(batch.Rows.AsSpan(0, batch.Count), _importId, _boxes, version: 1);
                     _written += batch.Count;
                     if (!_indexesDropped && _written > _rowsBefore && _written >= PipelineAfterRows)
                     {
@@ -750,7 +746,17 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     /// </summary>
     private sealed class RowWriter : IDisposable
     {
+        /// <summary>Rows per statement of <see cref="InsertMany"/> (16 x 19 parameters).</summary>
+        public const int RowsPerStatement = 16;
+        private const int ColumnCount = 19;
+        private const string InsertPrefix = """
+            INSERT OR FAIL INTO components (fid, geom, code, class_code, name, grid_code, grid_codes, competent_department, owner, maintainer,
+              status, first_recorded, last_changed, data_source, photos, remarks, attributes, version, import_id) VALUES
+            """;
+
+        private readonly SqliteConnection _c;
         private readonly RawStatement _insert;
+        private RawStatement? _insertMany;
         private readonly RawStatement _grid;
         private readonly byte[] _point = new byte[ComponentBlob.PointBlobLength];
         private DateOnly _date0, _date1;
@@ -758,11 +764,8 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
 
         public RowWriter(SqliteConnection c)
         {
-            _insert = new RawStatement(c, """
-                INSERT OR FAIL INTO components (fid, geom, code, class_code, name, grid_code, grid_codes, competent_department, owner, maintainer,
-                  status, first_recorded, last_changed, data_source, photos, remarks, attributes, version, import_id)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19);
-                """);
+            _c = c;
+            _insert = new RawStatement(c, InsertPrefix + "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19);");
             _grid = new RawStatement(c, "INSERT OR IGNORE INTO component_grids (grid_code, fid) VALUES (?1, ?2);");
         }
 
@@ -771,49 +774,90 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
         public Result<bool> Insert(Component k, long? importId, List<RtreeBox>? boxes = null, long? version = null)
         {
             if (k.GridCodes.Count == 0) throw new ArgumentException("A component to store needs its grid codes derived.", nameof(k));
+            var fid = BindRow(_insert, 0, k, importId, version ?? k.Version);
+            var failed = _insert.Step();
+            if (failed == SqliteConstraintPrimaryKey) return Duplicate(k.Code);
+            if (failed != 0) _insert.Throw();
+            Inserted(k, fid, boxes);
+            return true;
+        }
+
+        /// <summary>
+        /// Inserts rows known not to be stored yet (the pipelined bulk mode checked their codes in memory), <see
+        /// cref="RowsPerStatement"/> to a statement: SQLite's per-statement work (program start, cursor, reset) is paid
+        /// once per group. A primary-key conflict here is a bug and throws.
+        /// </summary>
+        public void InsertMany(ReadOnlySpan<Component> rows, long importId, List<RtreeBox> boxes, long version)
+        {
+            var i = 0;
+            if (rows.Length >= RowsPerStatement)
+            {
+                _insertMany ??= new RawStatement(_c, InsertPrefix + string.Join(", ", Enumerable.Range(0, RowsPerStatement).Select(r =>
+                    "(" + string.Join(", ", Enumerable.Range(1, ColumnCount).Select(c => "?" + (r * ColumnCount + c).ToString(CultureInfo.InvariantCulture))) + ")")) + ";");
+                Span<long> fids = stackalloc long[RowsPerStatement];
+                for (; i + RowsPerStatement <= rows.Length; i += RowsPerStatement)
+                {
+                    for (var r = 0; r < RowsPerStatement; r++) fids[r] = BindRow(_insertMany, r, rows[i + r], importId, version);
+                    _insertMany.StepOrThrow();
+                    for (var r = 0; r < RowsPerStatement; r++) Inserted(rows[i + r], fids[r], boxes);
+                }
+            }
+            for (; i < rows.Length; i++)
+            {
+                var added = Insert(rows[i], importId, boxes, version);
+                if (!added.IsOk) throw new InvalidOperationException($"Component {rows[i].Code} was stored twice: {added.Failure.Message}");
+            }
+        }
+
+        /// <summary>Binds row <paramref name="at"/> of a (multi-row) insert; returns the fid.</summary>
+        private long BindRow(RawStatement s, int at, Component k, long? importId, long version)
+        {
+            if (k.GridCodes.Count == 0) throw new ArgumentException("A component to store needs its grid codes derived.", nameof(k));
+            var b = at * ColumnCount;
             var fid = k.Code.Number;
-            var s = _insert;
-            s.Bind(1, fid);
+            s.Bind(b + 1, fid);
             if (k.Geometry is Point p)
             {
                 ComponentBlob.WritePoint(_point, p.X, p.Y);
-                s.BindBlob(2, _point);
+                s.BindBlob(b + 2, _point); // SQLite copies it: the buffer is free again for the next row
             }
-            else s.BindBlob(2, ComponentBlob.Write(k.Geometry));
-            s.Bind(3, k.Code.Value);
-            s.Bind(4, k.Code.Value.AsSpan(6, 4));
-            s.Bind(5, k.Name);
-            s.Bind(6, k.GridCodes[0].Value);
-            s.Bind(7, k.GridCodes.Count == 1 ? k.GridCodes[0].Value : string.Join(' ', k.GridCodes.Select(x => x.Value)));
-            s.Bind(8, k.CompetentDepartment?.Value);
-            s.Bind(9, k.Owner);
-            s.Bind(10, k.Maintainer?.Value);
-            s.Bind(11, CensusText.Label(k.Status));
-            s.Bind(12, Date(k.FirstRecorded));
-            s.Bind(13, Date(k.LastChanged));
-            s.Bind(14, CensusText.Label(k.Source));
-            s.Bind(15, PhotosText(k.Photos));
-            s.Bind(16, k.Remarks);
-            s.Bind(17, k.AttributesJson);
-            s.Bind(18, version ?? k.Version);
-            if (importId is { } id) s.Bind(19, id);
-            else s.BindNull(19);
-            var failed = s.Step();
-            if (failed == SqliteConstraintPrimaryKey) return Duplicate(k.Code);
-            if (failed != 0) s.Throw();
+            else s.BindBlob(b + 2, ComponentBlob.Write(k.Geometry));
+            s.Bind(b + 3, k.Code.Value);
+            s.Bind(b + 4, k.Code.Value.AsSpan(6, 4));
+            s.Bind(b + 5, k.Name);
+            s.Bind(b + 6, k.GridCodes[0].Value);
+            s.Bind(b + 7, k.GridCodes.Count == 1 ? k.GridCodes[0].Value : string.Join(' ', k.GridCodes.Select(x => x.Value)));
+            s.Bind(b + 8, k.CompetentDepartment?.Value);
+            s.Bind(b + 9, k.Owner);
+            s.Bind(b + 10, k.Maintainer?.Value);
+            s.Bind(b + 11, CensusText.Label(k.Status));
+            s.Bind(b + 12, Date(k.FirstRecorded));
+            s.Bind(b + 13, Date(k.LastChanged));
+            s.Bind(b + 14, CensusText.Label(k.Source));
+            s.Bind(b + 15, PhotosText(k.Photos));
+            s.Bind(b + 16, k.Remarks);
+            s.Bind(b + 17, k.AttributesJson);
+            s.Bind(b + 18, version);
+            if (importId is { } id) s.Bind(b + 19, id);
+            else s.BindNull(b + 19);
+            return fid;
+        }
+
+        /// <summary>After a row is in: its R*Tree box (bulk mode) and, for a component touching several grids, its grid rows.</summary>
+        private void Inserted(Component k, long fid, List<RtreeBox>? boxes)
+        {
             if (boxes is not null)
             {
                 if (k.Geometry is Point q) boxes.Add(new RtreeBox(fid, q.X, q.X, q.Y, q.Y));
                 else if (k.Geometry.EnvelopeInternal is { IsNull: false } e) boxes.Add(new RtreeBox(fid, e.MinX, e.MaxX, e.MinY, e.MaxY));
             }
-            if (k.GridCodes.Count == 1) return true; // the first grid is the row's grid_code (indexed)
+            if (k.GridCodes.Count == 1) return; // the first grid is the row's grid_code (indexed)
             _grid.Bind(2, fid);
             for (var i = 0; i < k.GridCodes.Count; i++)
             {
                 _grid.Bind(1, k.GridCodes[i].Value);
                 _grid.StepOrThrow();
             }
-            return true;
         }
 
         private string Date(DateOnly d)
@@ -828,6 +872,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
         public void Dispose()
         {
             _insert.Dispose();
+            _insertMany?.Dispose();
             _grid.Dispose();
         }
     }

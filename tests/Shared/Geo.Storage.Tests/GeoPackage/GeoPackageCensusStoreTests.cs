@@ -148,6 +148,45 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
     }
 
     [Fact]
+    public async Task PipelinedBulkImport_FindsDuplicatesInMemory_CountsSerials_AndWritesLinesGridRows()
+    {
+        var path = NewPath();
+        await using var census = await GeoPackageCensusStore.OpenAsync(path);
+        Assert.True((await census.AddComponentAsync(Make("4104820101900000"), Alice)).IsOk); // stored before the import
+        var rnd = new Random(9);
+        const int rows = 21_037; // past the pipeline threshold (20,000), not a multiple of the batch or statement size
+        var lines = 0;
+        await using (var bulk = await census.BeginBulkAsync(Alice, "pipelined"))
+        {
+            for (var i = 1; i <= rows; i++)
+            {
+                var line = i % 100 == 0;
+                lines += line ? 1 : 0;
+                var added = bulk.Add(line
+                    ? Make($"4104820603{i:D6}", "LINESTRING (112.84 34.16, 112.85 34.17)", "41048200100101 41048200100102", name: "护栏")
+                    : Make($"4104820101{i:D6}", RandomPoint(rnd)));
+                Assert.True(added.IsOk);
+            }
+            Assert.Equal(CensusCodes.Duplicate, bulk.Add(Make("4104820101900000")).Failure.Code);   // in the store
+            Assert.Equal(CensusCodes.Duplicate, bulk.Add(Make("4104820101000005")).Failure.Code);   // earlier in this import (direct part)
+            Assert.Equal(CensusCodes.Duplicate, bulk.Add(Make("4104820101021001")).Failure.Code);   // earlier in this import (pipelined part)
+            Assert.Equal(900_001, bulk.NextSerial(Ruzhou, Cover));
+            Assert.Equal(rows / 100 * 100 + 1, bulk.NextSerial(Ruzhou, ClassCode.Parse("C0603").Value));
+            Assert.Equal(rows, bulk.Count);
+            await bulk.CommitAsync();
+        }
+        Assert.Equal(rows + 1L, await census.CountAsync());
+        var grid2 = await census.QueryAsync(new ComponentQuery(Grid: GridCode.FromTrusted("41048200100102"), Limit: 1000));
+        Assert.Equal(lines, grid2.Items.Count);
+        Assert.Equal(rows + 1L + lines, (await census.StatisticsAsync()).Sum(r => r.Count)); // a line counts in both grids
+        using var c = OpenReadOnly(path);
+        Assert.Equal(2L * lines, Scalar(c, "SELECT count(*) FROM component_grids;"));
+        Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
+        Assert.Equal(rows + 1L, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
+        Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check;"));
+    }
+
+    [Fact]
     public async Task Migration5_KeepsTheDataOfAStoreAtSchema4_AndGdalStillReadsIt()
     {
         // A store as schema 4 left it (AUTOINCREMENT fids unrelated to the codes, CHECKs, unique code index,
