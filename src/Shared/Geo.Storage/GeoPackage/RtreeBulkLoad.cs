@@ -152,13 +152,29 @@ internal static class RtreeBulkLoad
             }
         }
 
-        using var rowid = new RawStatement(c, $"INSERT INTO \"{rtree}_rowid\" (rowid, nodeno) VALUES (?1, ?2);");
+        // The feature id -> leaf map, 64 rows to a statement (SQLite's per-statement work paid once per group).
+        const int group = 64;
         var leafOf = tree.LeafOf;
-        for (var i = 0; i < leafOf.Length; i++)
+        var next = 0;
+        using (var many = new RawStatement(c, $"INSERT INTO \"{rtree}_rowid\" (rowid, nodeno) VALUES "
+                                              + string.Join(", ", Enumerable.Range(0, group).Select(r => $"(?{2 * r + 1}, ?{2 * r + 2})")) + ";"))
         {
-            if ((i & 65535) == 0) ct.ThrowIfCancellationRequested();
-            rowid.Bind(1, leafOf[i].Fid);
-            rowid.Bind(2, leafOf[i].Leaf);
+            for (; next + group <= leafOf.Length; next += group)
+            {
+                if ((next & 65535) < group) ct.ThrowIfCancellationRequested();
+                for (var r = 0; r < group; r++)
+                {
+                    many.Bind(2 * r + 1, leafOf[next + r].Fid);
+                    many.Bind(2 * r + 2, leafOf[next + r].Leaf);
+                }
+                many.StepOrThrow();
+            }
+        }
+        using var rowid = new RawStatement(c, $"INSERT INTO \"{rtree}_rowid\" (rowid, nodeno) VALUES (?1, ?2);");
+        for (; next < leafOf.Length; next++)
+        {
+            rowid.Bind(1, leafOf[next].Fid);
+            rowid.Bind(2, leafOf[next].Leaf);
             rowid.StepOrThrow();
         }
     }
