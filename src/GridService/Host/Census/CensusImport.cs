@@ -111,6 +111,8 @@ public sealed class CensusImport(CensusService census)
                 try
                 {
                     long row = 0;
+                    string? lastClass = null, lastName = null, lastCompetent = null, lastOwner = null, lastMaintainer = null, lastStatus = null,
+                        lastFirst = null, lastChanged = null, lastSource = null;
                     foreach (var r in reader)
                     {
                         row++;
@@ -152,9 +154,12 @@ public sealed class CensusImport(CensusService census)
                             }
                         }
 
-                        var input = new ComponentInput(row, Cell(r, code), Cell(r, cls), Cell(r, name), geometry, Cell(r, competent), Cell(r, owner),
-                            Cell(r, maintainer), Cell(r, status), Cell(r, first), Cell(r, changed), Cell(r, source), Cell(r, photos), Cell(r, remarks),
-                            Cell(r, attributes));
+                        // Columns that repeat from row to row (class, name, status, departments, dates, source) reuse the
+                        // previous row's string instead of allocating one per row.
+                        var input = new ComponentInput(row, Cell(r, code), Same(r, cls, ref lastClass), Same(r, name, ref lastName), geometry,
+                            Same(r, competent, ref lastCompetent), Same(r, owner, ref lastOwner), Same(r, maintainer, ref lastMaintainer),
+                            Same(r, status, ref lastStatus), Same(r, first, ref lastFirst), Same(r, changed, ref lastChanged), Same(r, source, ref lastSource),
+                            Cell(r, photos), Cell(r, remarks), Cell(r, attributes));
                         run.Row(input, geometryProblem);
                     }
                 }
@@ -224,6 +229,16 @@ public sealed class CensusImport(CensusService census)
 
     private static string? Cell(SepReader.Row r, int c) => c >= 0 && c < r.ColCount && r[c].Span.Length > 0 ? r[c].ToString() : null;
 
+    /// <summary><see cref="Cell"/>, returning <paramref name="last"/> itself when the cell holds the same text.</summary>
+    private static string? Same(SepReader.Row r, int c, ref string? last)
+    {
+        if (c < 0 || c >= r.ColCount) return null;
+        var span = r[c].Span;
+        if (span.Length == 0) return null;
+        if (last is not null && span.SequenceEqual(last)) return last;
+        return last = span.ToString();
+    }
+
     private static Geometry Transform(Geometry g, CrsId crs)
     {
         if (crs.Kind is CrsKind.Cgcs2000 or CrsKind.Wgs84)
@@ -281,7 +296,7 @@ public sealed class CensusImport(CensusService census)
                 return;
             }
             var added = _writer!.Add(valid.Value);
-            if (added.IsOk && _nextSerial.TryGetValue(valid.Value.Class, out var pending) && valid.Value.Code.Serial >= pending)
+            if (added.IsOk && _nextSerial.Count > 0 && _nextSerial.TryGetValue(valid.Value.Class, out var pending) && valid.Value.Code.Serial >= pending)
                 _nextSerial[valid.Value.Class] = valid.Value.Code.Serial + 1; // an explicit code above the counter moves it on
             if (!added.IsOk)
                 Reject(new CensusReject(input.Row, "code", added.Failure.Code,

@@ -13,7 +13,7 @@ namespace Geo.Storage.GeoPackage;
 internal static class ComponentBlob
 {
     private const int HeaderLength = 8;
-    private const int PointBlobLength = HeaderLength + 21;
+    internal const int PointBlobLength = HeaderLength + 21;
 
     public static byte[] Write(Geometry geometry)
     {

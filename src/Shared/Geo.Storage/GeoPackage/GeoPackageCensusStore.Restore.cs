@@ -33,7 +33,7 @@ public sealed partial class GeoPackageCensusStore
     public async IAsyncEnumerable<StoredComponent> ReadAllComponentsAsync([EnumeratorCancellation] CancellationToken ct = default)
     {
         await using var c = await OpenConnectionAsync(ct).ConfigureAwait(false);
-        await using var command = Command(c, null, $"SELECT {Columns}, import_id FROM components ORDER BY code;");
+        await using var command = Command(c, null, $"SELECT {Columns}, import_id FROM components ORDER BY fid;");
         await using var r = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
             yield return new StoredComponent(ReadComponent(r), r.IsDBNull(15) ? null : r.GetInt64(15));
@@ -99,8 +99,11 @@ public sealed partial class GeoPackageCensusStore
             }
 
             GeoPackageSchema.Execute(c, tx, "DROP TRIGGER rtree_components_geom_insert;");
+            // The check triggers too (as a bulk import does): each would make SQLite keep a statement journal per row.
+            // The rows come from a store that enforced the same rules.
+            foreach (var name in GeoPackageCensusSchema.CheckTriggerNames) GeoPackageSchema.Execute(c, tx, $"DROP TRIGGER {name};");
             long written = 0;
-            using (var rows = new RowWriter(c, tx))
+            using (var rows = new RowWriter(c))
             {
                 await foreach (var s in components.WithCancellation(ct).ConfigureAwait(false))
                 {
@@ -115,6 +118,7 @@ public sealed partial class GeoPackageCensusStore
                        """))
                 index.ExecuteNonQuery();
             GeoPackageSchema.Execute(c, tx, GeoPackageCensusSchema.InsertTrigger);
+            GeoPackageSchema.Execute(c, tx, GeoPackageCensusSchema.CheckTriggers);
             using (var extent = Command(c, tx, """
                        UPDATE gpkg_contents SET min_x = (SELECT min(minx) FROM rtree_components_geom), max_x = (SELECT max(maxx) FROM rtree_components_geom),
                          min_y = (SELECT min(miny) FROM rtree_components_geom), max_y = (SELECT max(maxy) FROM rtree_components_geom)

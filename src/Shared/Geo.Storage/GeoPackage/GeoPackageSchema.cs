@@ -50,6 +50,8 @@ internal static class GeoPackageSchema
         new(2, "surveys feature table (valid-data footprints, EPSG:4490) with R*Tree index", GeoPackageSurveySchema.ApplyV2),
         new(3, "Component census: classes, components feature table with R*Tree index, component grids, audit, imports", GeoPackageCensusSchema.ApplyV3),
         new(4, "Change findings: runs, findings and permits feature tables with R*Tree indexes, reviews, dispatch outbox", GeoPackageFindingSchema.ApplyV4),
+        new(5, "Component census for bulk loads: fid = code (no AUTOINCREMENT, no separate code and class indexes), checks as triggers, component grids by fid",
+            GeoPackageCensusSchema.ApplyV5),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

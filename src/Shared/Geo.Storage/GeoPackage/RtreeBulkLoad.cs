@@ -28,18 +28,28 @@ internal static class RtreeBulkLoad
 
     /// <summary>Replaces the whole content of <paramref name="rtree"/> by <paramref name="boxes"/>.</summary>
     /// <param name="rtree">The R*Tree's name: a trusted identifier of the schema, never user input.</param>
-    public static void Rebuild(SqliteConnection c, SqliteTransaction tx, string rtree, IReadOnlyList<RtreeBox> boxes, CancellationToken ct)
+    public static void Rebuild(SqliteConnection c, SqliteTransaction tx, string rtree, IReadOnlyList<RtreeBox> boxes, CancellationToken ct) =>
+        Write(c, tx, rtree, Plan(boxes, NodeSize(c, tx), ct), ct);
+
+    /// <summary>The node size of an R*Tree created in this file: <c>min(page_size - 64, 4 + 51 * 24)</c> bytes.</summary>
+    public static int NodeSize(SqliteConnection c, SqliteTransaction tx)
     {
         var pageSize = Convert.ToInt32(GeoPackageSchema.Scalar(c, tx, "PRAGMA page_size;"), System.Globalization.CultureInfo.InvariantCulture);
-        var nodeSize = Math.Min(pageSize - 64, 4 + MaxCells * BytesPerCell);
-        var capacity = (nodeSize - 4) / BytesPerCell;
+        return Math.Min(pageSize - 64, 4 + MaxCells * BytesPerCell);
+    }
 
-        GeoPackageSchema.Execute(c, tx, $"DROP TABLE \"{rtree}\"; CREATE VIRTUAL TABLE \"{rtree}\" USING rtree(id, minx, maxx, miny, maxy);");
-        if (boxes.Count == 0) return;
-        GeoPackageSchema.Execute(c, tx, $"DELETE FROM \"{rtree}_node\";");
+    /// <summary>
+    /// The packed tree of <paramref name="boxes"/>, computed without touching the file (pure CPU: a Hilbert sort and
+    /// the node boxes), so a caller can run it on another thread while its connection does other work.
+    /// </summary>
+    public static PackedRtree Plan(IReadOnlyList<RtreeBox> boxes, int nodeSize, CancellationToken ct)
+    {
+        var capacity = (nodeSize - 4) / BytesPerCell;
+        if (boxes.Count == 0) return new PackedRtree(nodeSize, capacity, [], [], []);
 
         // Leaves: the boxes in Hilbert order of their centres, rounded outwards to float as SQLite stores them.
         var order = HilbertOrder(boxes);
+        ct.ThrowIfCancellationRequested();
         var level = new Cell[boxes.Count];
         for (var i = 0; i < level.Length; i++)
         {
@@ -83,9 +93,29 @@ internal static class RtreeBulkLoad
             for (var i = 0; i < cells.Length; i++) cells[i] = cells[i] with { Id = firstNode[k - 1] + i };
         }
 
-        using var node = Command(c, tx, $"INSERT INTO \"{rtree}_node\" (nodeno, data) VALUES ($n, $d);", out var nodeNo, out var nodeData, "$n", "$d");
-        using var parent = Command(c, tx, $"INSERT INTO \"{rtree}_parent\" (nodeno, parentnode) VALUES ($n, $p);", out var parentNo, out var parentOf, "$n", "$p");
-        var blob = new byte[nodeSize];
+        // Feature id -> leaf, in id order (written as appends to the _rowid B-tree rather than random inserts).
+        var leafOf = new (long Fid, long Leaf)[level.Length];
+        for (var i = 0; i < level.Length; i++) leafOf[i] = (level[i].Id, firstNode[0] + i / capacity);
+        Array.Sort(leafOf);
+        return new PackedRtree(nodeSize, capacity, [.. levels], firstNode, leafOf);
+    }
+
+    /// <summary>Replaces the content of <paramref name="rtree"/> by a planned tree (inside the caller's transaction).</summary>
+    /// <param name="rtree">The R*Tree's name: a trusted identifier of the schema, never user input.</param>
+    public static void Write(SqliteConnection c, SqliteTransaction tx, string rtree, PackedRtree tree, CancellationToken ct)
+    {
+        GeoPackageSchema.Execute(c, tx, $"DROP TABLE \"{rtree}\"; CREATE VIRTUAL TABLE \"{rtree}\" USING rtree(id, minx, maxx, miny, maxy);");
+        if (tree.Levels.Length == 0) return;
+        if (tree.NodeSize != NodeSize(c, tx)) throw new InvalidOperationException("The planned R*Tree's node size does not match the file's.");
+        GeoPackageSchema.Execute(c, tx, $"DELETE FROM \"{rtree}_node\";");
+
+        var levels = tree.Levels;
+        var firstNode = tree.FirstNode;
+        var capacity = tree.Capacity;
+        var depth = levels.Length - 1;
+        using var node = new RawStatement(c, $"INSERT INTO \"{rtree}_node\" (nodeno, data) VALUES (?1, ?2);");
+        using var parent = new RawStatement(c, $"INSERT INTO \"{rtree}_parent\" (nodeno, parentnode) VALUES (?1, ?2);");
+        var blob = new byte[tree.NodeSize];
         for (var k = depth; k >= 0; k--)
         {
             ct.ThrowIfCancellationRequested();
@@ -109,30 +139,43 @@ internal static class RtreeBulkLoad
                     BinaryPrimitives.WriteSingleBigEndian(at[16..], cell.MinY);
                     BinaryPrimitives.WriteSingleBigEndian(at[20..], cell.MaxY);
                 }
-                nodeNo.Value = number;
-                nodeData.Value = blob;
-                node.ExecuteNonQuery();
+                node.Bind(1, number);
+                node.BindBlob(2, blob);
+                node.StepOrThrow();
                 if (number != 1)
                 {
                     // The parent of node n of this level is the node above holding its cell: cell index n of levels[k + 1].
-                    parentNo.Value = number;
-                    parentOf.Value = firstNode[k + 1] + n / capacity;
-                    parent.ExecuteNonQuery();
+                    parent.Bind(1, number);
+                    parent.Bind(2, firstNode[k + 1] + n / capacity);
+                    parent.StepOrThrow();
                 }
             }
         }
 
-        // Feature id -> leaf, inserted in id order (an append to the _rowid B-tree rather than random inserts).
-        var leafOf = new (long Fid, long Leaf)[level.Length];
-        for (var i = 0; i < level.Length; i++) leafOf[i] = (level[i].Id, firstNode[0] + i / capacity);
-        Array.Sort(leafOf, static (a, b) => a.Fid.CompareTo(b.Fid));
-        using var rowid = Command(c, tx, $"INSERT INTO \"{rtree}_rowid\" (rowid, nodeno) VALUES ($r, $n);", out var rowidId, out var rowidNode, "$r", "$n");
-        for (var i = 0; i < leafOf.Length; i++)
+        // The feature id -> leaf map, 64 rows to a statement (SQLite's per-statement work paid once per group).
+        const int group = 64;
+        var leafOf = tree.LeafOf;
+        var next = 0;
+        using (var many = new RawStatement(c, $"INSERT INTO \"{rtree}_rowid\" (rowid, nodeno) VALUES "
+                                              + string.Join(", ", Enumerable.Range(0, group).Select(r => $"(?{2 * r + 1}, ?{2 * r + 2})")) + ";"))
         {
-            if ((i & 65535) == 0) ct.ThrowIfCancellationRequested();
-            rowidId.Value = leafOf[i].Fid;
-            rowidNode.Value = leafOf[i].Leaf;
-            rowid.ExecuteNonQuery();
+            for (; next + group <= leafOf.Length; next += group)
+            {
+                if ((next & 65535) < group) ct.ThrowIfCancellationRequested();
+                for (var r = 0; r < group; r++)
+                {
+                    many.Bind(2 * r + 1, leafOf[next + r].Fid);
+                    many.Bind(2 * r + 2, leafOf[next + r].Leaf);
+                }
+                many.StepOrThrow();
+            }
+        }
+        using var rowid = new RawStatement(c, $"INSERT INTO \"{rtree}_rowid\" (rowid, nodeno) VALUES (?1, ?2);");
+        for (; next < leafOf.Length; next++)
+        {
+            rowid.Bind(1, leafOf[next].Fid);
+            rowid.Bind(2, leafOf[next].Leaf);
+            rowid.StepOrThrow();
         }
     }
 
@@ -159,18 +202,6 @@ internal static class RtreeBulkLoad
 
     private static int NodeCount(int cells, int capacity) => (cells + capacity - 1) / capacity;
 
-    private static SqliteCommand Command(SqliteConnection c, SqliteTransaction tx, string sql, out SqliteParameter a, out SqliteParameter b,
-        string aName, string bName)
-    {
-        var command = c.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        a = command.Parameters.Add(aName, SqliteType.Integer);
-        b = command.Parameters.Add(bName, bName == "$d" ? SqliteType.Blob : SqliteType.Integer);
-        command.Prepare();
-        return command;
-    }
-
     // SQLite's rtreeValueDown / rtreeValueUp: the float nearest below (above) the double.
     private const double RoundTowards = 1.0 - 1.0 / 8388608.0;
     private const double RoundAway = 1.0 + 1.0 / 8388608.0;
@@ -187,5 +218,9 @@ internal static class RtreeBulkLoad
         return f < d ? (float)(d * (d < 0 ? RoundTowards : RoundAway)) : f;
     }
 
-    private readonly record struct Cell(long Id, float MinX, float MaxX, float MinY, float MaxY);
+    internal readonly record struct Cell(long Id, float MinX, float MaxX, float MinY, float MaxY);
 }
+
+/// <summary>A packed R*Tree planned by <see cref="RtreeBulkLoad.Plan"/>: cells per level (leaves first), the first node
+/// number of each level, and each feature id's leaf in id order.</summary>
+internal sealed record PackedRtree(int NodeSize, int Capacity, RtreeBulkLoad.Cell[][] Levels, long[] FirstNode, (long Fid, long Leaf)[] LeafOf);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Geo.GridService.Census;
+using Geo.GridService.Codes;
 using Geo.Storage.GeoPackage;
 using Microsoft.Data.Sqlite;
 
@@ -91,9 +92,9 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
         using var c = OpenReadOnly(path);
         Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
         Assert.Equal(30_000L, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
-        foreach (var index in new[] { "ix_components_class", "ix_components_status", "ix_component_grids_code" })
-            Assert.Equal(1L, Scalar(c, $"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '{index}';"));
-        Assert.Equal(30_000L, Scalar(c, "SELECT count(*) FROM component_grids;"));
+        foreach (var name in new[] { "ix_components_status", "ix_components_grid", "components_check_insert", "components_check_update", "rtree_components_geom_insert" })
+            Assert.Equal(1L, Scalar(c, $"SELECT count(*) FROM sqlite_master WHERE name = '{name}';"));
+        Assert.Equal(0L, Scalar(c, "SELECT count(*) FROM component_grids;")); // points: their one grid is grid_code
         Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check;"));
 
         // A window through the R*Tree finds exactly the points a scan finds (boxes are rounded outwards to float:
@@ -141,7 +142,170 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
         Assert.Equal(1_000L, Scalar(c, "SELECT count(*) FROM components;"));
         Assert.Equal(1_000L, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
         Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
-        Assert.Equal(3L, Scalar(c, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('ix_components_class', 'ix_components_status', 'ix_component_grids_code');"));
+        Assert.Equal(5L, Scalar(c, """
+            SELECT count(*) FROM sqlite_master WHERE name IN ('ix_components_status', 'ix_components_grid', 'components_check_insert', 'components_check_update', 'rtree_components_geom_insert');
+            """));
+    }
+
+    [Fact]
+    public async Task PipelinedBulkImport_FindsDuplicatesInMemory_CountsSerials_AndWritesLinesGridRows()
+    {
+        var path = NewPath();
+        await using var census = await GeoPackageCensusStore.OpenAsync(path);
+        Assert.True((await census.AddComponentAsync(Make("4104820101900000"), Alice)).IsOk); // stored before the import
+        var rnd = new Random(9);
+        const int rows = 21_037; // past the pipeline threshold (20,000), not a multiple of the batch or statement size
+        var lines = 0;
+        await using (var bulk = await census.BeginBulkAsync(Alice, "pipelined"))
+        {
+            for (var i = 1; i <= rows; i++)
+            {
+                var line = i % 100 == 0;
+                lines += line ? 1 : 0;
+                var added = bulk.Add(line
+                    ? Make($"4104820603{i:D6}", "LINESTRING (112.84 34.16, 112.85 34.17)", "41048200100101 41048200100102", name: "护栏")
+                    : Make($"4104820101{i:D6}", RandomPoint(rnd)));
+                Assert.True(added.IsOk);
+            }
+            Assert.Equal(CensusCodes.Duplicate, bulk.Add(Make("4104820101900000")).Failure.Code);   // in the store
+            Assert.Equal(CensusCodes.Duplicate, bulk.Add(Make("4104820101000005")).Failure.Code);   // earlier in this import (direct part)
+            Assert.Equal(CensusCodes.Duplicate, bulk.Add(Make("4104820101021001")).Failure.Code);   // earlier in this import (pipelined part)
+            Assert.Equal(900_001, bulk.NextSerial(Ruzhou, Cover));
+            Assert.Equal(rows / 100 * 100 + 1, bulk.NextSerial(Ruzhou, ClassCode.Parse("C0603").Value));
+            Assert.Equal(rows, bulk.Count);
+            await bulk.CommitAsync();
+        }
+        Assert.Equal(rows + 1L, await census.CountAsync());
+        var grid2 = await census.QueryAsync(new ComponentQuery(Grid: GridCode.FromTrusted("41048200100102"), Limit: 1000));
+        Assert.Equal(lines, grid2.Items.Count);
+        Assert.Equal(rows + 1L + lines, (await census.StatisticsAsync()).Sum(r => r.Count)); // a line counts in both grids
+        using var c = OpenReadOnly(path);
+        Assert.Equal(2L * lines, Scalar(c, "SELECT count(*) FROM component_grids;"));
+        Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
+        Assert.Equal(rows + 1L, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
+        Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check;"));
+    }
+
+    [Fact]
+    public async Task Migration5_KeepsTheDataOfAStoreAtSchema4_AndGdalStillReadsIt()
+    {
+        // A store as schema 4 left it (AUTOINCREMENT fids unrelated to the codes, CHECKs, unique code index,
+        // component_grids by code for every component), with a point, a line over two grids and a polygon.
+        var path = NewPath();
+        using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            Exec(c, null, $"PRAGMA application_id = {GeoPackageSchema.ApplicationId}; PRAGMA journal_mode = WAL;");
+            GeoPackageBlob.RegisterFunctions(c);
+            using var tx = c.BeginTransaction();
+            Exec(c, tx, "CREATE TABLE geo_schema_migrations (version INTEGER NOT NULL PRIMARY KEY, description TEXT NOT NULL, applied_at DATETIME NOT NULL);");
+            foreach (var m in GeoPackageSchema.Migrations.Where(m => m.Version <= 4))
+            {
+                m.Apply(c, tx);
+                Exec(c, tx, $"INSERT INTO geo_schema_migrations VALUES ({m.Version}, 'v{m.Version}', '2026-01-01T00:00:00.000Z');");
+            }
+            Exec(c, tx, "INSERT INTO census_imports (imported_at, actor, source, row_count) VALUES ('2026-01-02T03:04:05.678Z', 'key:bob', 'old.csv', 1);");
+            void Insert(long fid, string code, string wkt, string grids, long? importId)
+            {
+                using var cmd = c.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = """
+                    INSERT INTO components (fid, geom, code, class_code, name, grid_code, grid_codes, maintainer, status, first_recorded, last_changed,
+                      data_source, remarks, version, import_id)
+                    VALUES ($fid, $geom, $code, substr($code, 7, 4), '旧部件', $grid, $grids, 'SZ', '破损', '2025-05-06', '2025-06-07', '调绘', '备注', 3, $import);
+                    """;
+                cmd.Parameters.AddWithValue("$fid", fid);
+                cmd.Parameters.AddWithValue("$geom", ComponentBlob.Write(FromWkt(wkt)));
+                cmd.Parameters.AddWithValue("$code", code);
+                cmd.Parameters.AddWithValue("$grid", grids.Split(' ')[0]);
+                cmd.Parameters.AddWithValue("$grids", grids);
+                cmd.Parameters.AddWithValue("$import", (object?)importId ?? DBNull.Value);
+                cmd.ExecuteNonQuery();
+                foreach (var g in grids.Split(' '))
+                    Exec(c, tx, $"INSERT INTO component_grids (grid_code, code) VALUES ('{g}', '{code}');");
+            }
+            Insert(7, "4104820101000009", "POINT (112.845 34.167)", "41048200100101", 1);
+            Insert(8, "4104820603000002", "LINESTRING (112.84 34.16, 112.85 34.17)", "41048200100101 41048200100102", null);
+            Insert(12, "4104820501000001", "POLYGON ((112.80 34.10, 112.81 34.10, 112.81 34.11, 112.80 34.10))", "41048200100103", null);
+            Exec(c, tx, """
+                INSERT INTO component_audit (code, action, actor, at, version, before, after)
+                VALUES ('4104820603000002', 'updated', 'key:bob', '2026-01-03T00:00:00.000Z', 3, '{}', '{}');
+                """);
+            tx.Commit();
+        }
+
+        await using (var census = await GeoPackageCensusStore.OpenAsync(path))
+        {
+            var point = await census.GetComponentAsync(ComponentCode.Parse("4104820101000009").Value);
+            Assert.NotNull(point);
+            Assert.Equal(("旧部件", ComponentStatus.Damaged, DataSource.FieldMapping, 3L, "备注"), (point.Name, point.Status, point.Source, point.Version, point.Remarks));
+            Assert.Equal(new DateOnly(2025, 5, 6), point.FirstRecorded);
+            Assert.Equal("POINT (112.845 34.167)", point.Geometry.AsText());
+            var line = await census.GetComponentAsync(ComponentCode.Parse("4104820603000002").Value);
+            Assert.Equal(["41048200100101", "41048200100102"], line!.GridCodes.Select(g => g.Value));
+            Assert.Equal(2, (await census.QueryAsync(new ComponentQuery(Grid: GridCode.FromTrusted("41048200100101")))).Items.Count);
+            Assert.Equal("4104820603000002", Assert.Single((await census.QueryAsync(new ComponentQuery(Grid: GridCode.FromTrusted("41048200100102")))).Items).Code.Value);
+            Assert.Equal("4104820101000009", Assert.Single((await census.QueryAsync(new ComponentQuery(Class: Cover))).Items).Code.Value);
+            Assert.Equal(2, (await census.QueryAsync(new ComponentQuery(Bbox: new NetTopologySuite.Geometries.Envelope(112.84, 112.85, 34.16, 34.17)))).Items.Count);
+            Assert.Equal(4L, (await census.StatisticsAsync()).Sum(r => r.Count)); // the line counts in both of its grids
+            var audit = await census.GetAuditAsync(ComponentCode.Parse("4104820101000009").Value);
+            Assert.Equal(("imported", "key:bob"), (Assert.Single(audit).Action, audit[0].Actor));
+            Assert.Equal("updated", Assert.Single(await census.GetAuditAsync(line.Code)).Action);
+            Assert.Equal(10, await census.NextSerialAsync(Ruzhou, Cover)); // serial 9 stored
+            // Writes after the migration: single and bulk.
+            Assert.True((await census.AddComponentAsync(Make("4104820101000010"), Alice)).IsOk);
+            Assert.Equal(CensusCodes.Duplicate, (await census.AddComponentAsync(Make("4104820101000009"), Alice)).Failure.Code);
+            await using (var bulk = await census.BeginBulkAsync(Alice, "after"))
+            {
+                Assert.True(bulk.Add(Make("4104820101000011", "POINT (112.846 34.168)")).IsOk);
+                Assert.Equal(CensusCodes.Duplicate, bulk.Add(Make("4104820603000002")).Failure.Code);
+                await bulk.CommitAsync();
+            }
+            Assert.Equal(5L, await census.CountAsync());
+        }
+
+        using (var c = OpenReadOnly(path))
+        {
+            Assert.Equal(0L, Scalar(c, "SELECT count(*) FROM components WHERE fid != CAST(code AS INTEGER);"));
+            Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
+            Assert.Equal(0L, Scalar(c, "SELECT count(*) FROM components k LEFT JOIN rtree_components_geom r ON r.id = k.fid WHERE r.id IS NULL;"));
+            Assert.Equal(2L, Scalar(c, "SELECT count(*) FROM component_grids;")); // only the line's two grids
+            Assert.Equal(5L, Scalar(c, "SELECT max(version) FROM geo_schema_migrations;"));
+            Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check;"));
+        }
+        SqliteConnection.ClearAllPools();
+        Assert.Contains("Feature Count: 5", Run("ogrinfo", $"-ro -so {path} components"));
+        Assert.Contains("4104820603000002", Run("ogrinfo", $"-ro -q -spat 112.84 34.16 112.85 34.17 {path} components"));
+        Assert.DoesNotContain("Error", Run("python3", $"/usr/share/doc/python3-gdal/examples/validate_gpkg.py {path}", allowFail: true));
+    }
+
+    [Fact]
+    public async Task OtherEditorsOfTheFile_CannotStoreARowWhoseFidIsNotItsCode_OrABadStatus()
+    {
+        var path = NewPath();
+        await using (var census = await GeoPackageCensusStore.OpenAsync(path))
+            Assert.True((await census.AddComponentAsync(Make("4104820101000001"), Alice)).IsOk);
+        using var c = new SqliteConnection($"Data Source={path};Pooling=False");
+        c.Open();
+        GeoPackageBlob.RegisterFunctions(c);
+        const string columns = "geom, code, class_code, name, grid_code, grid_codes, status, first_recorded, last_changed, data_source, version";
+        var blob = Convert.ToHexString(ComponentBlob.WritePoint(112.8, 34.1));
+        var noFid = Assert.Throws<SqliteException>(() => Exec(c, null,
+            $"INSERT INTO components ({columns}) VALUES (x'{blob}', '4104820101000002', '0101', 'n', 'g', 'g', '完好', '2026-01-01', '2026-01-01', '实测', 1);"));
+        Assert.Contains("fid must be the 16-digit code", noFid.Message);
+        Assert.Throws<SqliteException>(() => Exec(c, null,
+            $"INSERT INTO components (fid, {columns}) VALUES (4104820101000002, x'{blob}', '4104820101000002', '0101', 'n', 'g', 'g', 'bad', '2026-01-01', '2026-01-01', '实测', 1);"));
+        Assert.Throws<SqliteException>(() => Exec(c, null, "UPDATE components SET status = 'broken' WHERE fid = 4104820101000001;"));
+        Exec(c, null, $"INSERT INTO components (fid, {columns}) VALUES (4104820101000002, x'{blob}', '4104820101000002', '0101', 'n', 'g', 'g', '完好', '2026-01-01', '2026-01-01', '实测', 1);");
+        Assert.Equal(2L, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
+    }
+
+    private static void Exec(SqliteConnection c, SqliteTransaction? tx, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
     }
 
     private static async Task<List<(double X, double Y)>> ImportRandomPointsAsync(ICensusStore census, int count, int firstSerial, int seed)
