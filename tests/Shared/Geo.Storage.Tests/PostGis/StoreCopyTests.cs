@@ -413,6 +413,12 @@ public sealed class StoreCopyTests(PostgresFixture pg) : IDisposable
         Assert.True(again.IsOk, again.IsOk ? "" : again.Failure.ToString());
         Assert.Equal(5002, again.Value.Components);
         Assert.Equal(4, again.Value.Findings);
+        // Replacing a full GeoPackage (components with their grid rows and R*Tree, findings, outbox) gives the same copy.
+        var replaced = await StoreCopy.CopyAsync(postgis, target, new StoreCopyOptions(Replace: true));
+        Assert.True(replaced.IsOk, replaced.IsOk ? "" : replaced.Failure.ToString());
+        Assert.Equal(again.Value, replaced.Value);
+        await using (var census = await GeoPackageCensusStore.OpenAsync(path))
+            Assert.Null(await CensusComparer.FirstDifferenceAsync(PostGisCensusStore.On(postgis), census));
     }
 
     [Fact]
