@@ -5,16 +5,24 @@
 #         no parallel workers, the same extent (4096), buffer (64) and attributes.
 # Data: 500,000 synthetic point components (uniform over the sample city, fixed seed), every zoom-16 tile covering
 # them; the 27 sample grids over every tile of zooms 12-16. Both sides' feature counts per tile are compared.
+# Over HTTP (issue #6): the same points are put into the service's own PostGIS schema (`geo store migrate`, sample
+# grids by `geo samples load`, the points by SQL into `components`), `geo serve` runs on that database, and one
+# client fetches every tile of the list once, one after the other on one keep-alive connection (uncached: a fresh
+# service per round; a warm-up list of other tiles first builds the layer data and warms the JIT); in each round,
+# right after, ST_AsMVT over the very table the service reads (EPSG:4490, transformed per row, the same attributes
+# code/class/major/status).
 # Usage: benchmarks/vector-tiles/run.sh [points] [rounds]     (prints a markdown table)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 points="${1:-500000}"; rounds="${2:-3}"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 cd "$root"
 scripts/ensure-deps.sh test
 work="$(mktemp -d /tmp/geo-vtbench-XXXXXX)"
 chmod 755 "$work"
-pgport=55441
+pgport=55441; port=5098
 cleanup() {
+  [[ -n "${geo_pid:-}" ]] && kill "$geo_pid" 2>/dev/null || true
   if [[ -d "$work/pg" ]]; then su postgres -c "pg_ctl -D $work/pg -m fast stop" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
@@ -83,9 +91,89 @@ diff = sum(abs(ours[k] - pg.get(k, 0)) for k in ours)
 print(f"features: ours {sum(ours.values())}, postgis {sum(pg.values())}, per-tile absolute difference {diff} over {len(ours)} tiles")
 PY
 
+# --- over HTTP: `geo serve` on a PostGIS store holding the same points ------------------------------------------------
+geo_cs="postgres://postgres@127.0.0.1:$pgport/geostore"
+psql -h 127.0.0.1 -p $pgport -U postgres -qc "CREATE DATABASE geostore" >/dev/null
+psql -h 127.0.0.1 -p $pgport -U postgres -d geostore -qc "CREATE EXTENSION postgis" >/dev/null
+./geo store migrate --store "$geo_cs" >&2
+./geo samples load --dir "$work/samples" --store "$geo_cs" >&2
+psql_g() { psql -h 127.0.0.1 -p $pgport -U postgres -d geostore -v ON_ERROR_STOP=1 -qAt "$@"; }
+psql_g <<SQL >/dev/null
+DELETE FROM component_audit; DELETE FROM components; DELETE FROM census_imports;
+CREATE TEMP TABLE comp_in (code text, class text, major text, lon float8, lat float8);
+\copy comp_in FROM '$work/data/components.csv' CSV
+INSERT INTO components (code, name, geom, grid_codes, status, first_recorded, last_changed, data_source, version)
+  SELECT code, '', ST_SetSRID(ST_MakePoint(lon, lat), 4490), '{41048200100101}', '完好', DATE '2026-01-01', DATE '2026-01-01', '实测', 1 FROM comp_in;
+UPDATE geo_revision SET revision = revision + 1;
+VACUUM ANALYZE components;
+SQL
+# ST_AsMVT over the table the service reads (EPSG:4490, the service's attributes).
+tile_sql_s="SELECT sum(length(t)) FROM (SELECT (SELECT ST_AsMVT(q, 'components', 4096, 'geom') FROM (
+  SELECT code, class_code AS class, substr(class_code, 1, 2) AS major, status,
+         ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(z, x, y), 4096, 64, true) AS geom
+  FROM components WHERE geom && ST_Transform(ST_TileEnvelope(z, x, y, margin => 64.0 / 4096), 4490)) q) AS t FROM tiles_c) s"
+psql_g -c "CREATE TABLE tiles_c (z int, x int, y int)" -c "\copy tiles_c FROM '$work/data/tiles-components.csv' CSV" >/dev/null
+best_s=999999
+
+# One client, one keep-alive connection: first every tile of a warm-up list (not timed), then every tile of the list
+# once; prints tiles/s, the tiles' bytes and the time.
+cat >"$work/fetch.py" <<'PY'
+import http.client, sys, time
+port, layer, tiles, warm = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+def get(z, x, y):
+    c.request("GET", f"/api/v1/tiles/{layer}/{z}/{x}/{y}.mvt")
+    r = c.getresponse(); body = r.read()
+    if r.status not in (200, 204): raise SystemExit(f"{layer} {z}/{x}/{y}: HTTP {r.status} {body[:200]!r}")
+    return len(body)
+read = lambda f: [tuple(map(int, l.split(","))) for l in open(f) if l.strip()]
+for t in read(warm): get(*t)
+lst = read(tiles)
+t0 = time.perf_counter(); total = sum(get(*t) for t in lst); dt = time.perf_counter() - t0
+print(f"{len(lst) / dt:.1f} {total} {dt * 1000:.1f}")
+PY
+# Warm-up lists, disjoint from the timed ones: the city's tiles at zooms 12-15 for the components (thinned points, the
+# same encoder path), at zooms 8-11 for the grids. They build the layer data and warm the JIT.
+python3 - "$work" <<'PY'
+import math, sys
+w, s, e, n = 112.8129, 34.1490, 112.8772, 34.1850
+def tiles(z):
+    def xy(lon, lat):
+        k = 2 ** z; r = math.radians(lat)
+        return int((lon + 180) / 360 * k), int((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * k)
+    (x0, y0), (x1, y1) = xy(w, n), xy(e, s)
+    return [f"{z},{x},{y}" for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+open(f"{sys.argv[1]}/warm-components.csv", "w").write("\n".join(t for z in range(12, 16) for t in tiles(z)) + "\n")
+open(f"{sys.argv[1]}/warm-grids.csv", "w").write("\n".join(t for z in range(8, 12) for t in tiles(z)) + "\n")
+PY
+best_hc=0; best_hg=0
+# A fresh service per round, so no tile of the lists is cached; the warm-up lists make its code and data warm.
+for r in $(seq 1 "$rounds"); do
+  Geo__AnonymousRequestsPerSecond=10000000 ./geo serve --store "$geo_cs" --urls "http://127.0.0.1:$port" >"$work/geo.log" 2>&1 &
+  geo_pid=$!
+  for _ in $(seq 1 240); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.5; done
+  read -r rate bytes ms < <(python3 "$work/fetch.py" $port components "$work/data/tiles-components.csv" "$work/warm-components.csv")
+  echo "http components round $r: $ntc tiles in $ms ms = $rate tiles/s, $bytes bytes" >&2
+  best_hc=$(python3 -c "print(max($best_hc, $rate))")
+  read -r rate bytes ms < <(python3 "$work/fetch.py" $port grids "$work/data/tiles-grids.csv" "$work/warm-grids.csv")
+  echo "http grids round $r: $ntg tiles in $ms ms = $rate tiles/s, $bytes bytes (grids + grid_labels layers)" >&2
+  best_hg=$(python3 -c "print(max($best_hg, $rate))")
+  kill "$geo_pid"; wait "$geo_pid" 2>/dev/null || true; geo_pid=""
+  ms=$(psql_g -c '\timing on' -c "$tile_sql_s" | grep -o 'Time: [0-9.]*' | cut -d' ' -f2)
+  echo "postgis (service table) components round $r: $ntc tiles in $ms ms" >&2
+  best_s=$(python3 -c "print(min($best_s, $ms))")
+done
+pg_s=$(python3 -c "print(round($ntc / ($best_s / 1000), 1))")
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+
 cat <<MD
 | tiles (uncached, 1 thread) | ours (tiles/s) | PostGIS ST_AsMVT (tiles/s) | ratio |
 |---|---|---|---|
 | components: $ntc zoom-16 tiles of $points points | $ours_c | $pg_c | $(python3 -c "print(round($ours_c / $pg_c, 2))")x |
 | grids: $ntg tiles, zooms 12-16, 27 polygons | $ours_g | $pg_g | $(python3 -c "print(round($ours_g / $pg_g, 2))")x |
+| components over HTTP from \`geo serve\` on PostGIS vs ST_AsMVT on the service's table | $best_hc | $pg_s | $(python3 -c "print(round($best_hc / $pg_s, 2))")x |
+| components over HTTP vs ST_AsMVT on the EPSG:3857 table | $best_hc | $pg_c | $(python3 -c "print(round($best_hc / $pg_c, 2))")x |
+| grids over HTTP (with the grid_labels layer) vs ST_AsMVT (grids only) | $best_hg | $pg_g | $(python3 -c "print(round($best_hg / $pg_g, 2))")x |
+
+load average (1, 5, 15 min) at the start: $load_start; at the end: $load
 MD

@@ -68,4 +68,9 @@ internal static class StoreContentCheck
 
     public static Failure NotEmpty(string display) => Failure.Conflict("store_not_empty",
         $"The destination store {display} already holds data; copy only into an empty store (nothing was written).");
+
+    /// <summary>The refusal of <c>geo store copy</c>, naming the tables that hold rows.</summary>
+    public static Failure NotEmpty(string display, IReadOnlyList<string> tables) => Failure.Conflict("store_not_empty",
+        $"The destination store {display} already holds data ({string.Join(", ", tables)}); copy into an empty store, or pass --replace "
+        + "to replace its content (nothing was written).");
 }

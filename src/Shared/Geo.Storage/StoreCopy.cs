@@ -1,3 +1,4 @@
+using Geo.ChangeDetect.Findings;
 using Geo.GridService.Census;
 using Geo.GridService.Storage;
 using Geo.Spatial.Failures;
@@ -8,80 +9,116 @@ namespace Geo.Storage;
 
 /// <summary>What a copy moved.</summary>
 public sealed record StoreCopyReport(int Versions, int Grids, int Departments, int Rules, int ApiKeys,
-    int Classes = 0, long Components = 0, int Imports = 0, long AuditEntries = 0, int Surveys = 0);
+    int Classes = 0, long Components = 0, int Imports = 0, long AuditEntries = 0, int Surveys = 0,
+    int Runs = 0, long Findings = 0, long Reviews = 0, long OutboxEntries = 0, int Permits = 0);
+
+/// <summary>How <see cref="StoreCopy"/> treats the destination.</summary>
+/// <param name="Replace">Copy into a destination that holds data: its grids, census, surveys and findings are deleted
+/// in the copy's own transaction (so a failed copy still leaves them as they were). Without it such a destination is
+/// refused (<c>store_not_empty</c>) and nothing is written.</param>
+public sealed record StoreCopyOptions(bool Replace = false);
 
 /// <summary>
-/// Copies everything one store holds into another, empty one, of either backend (GeoPackage to PostGIS when a city
-/// moves to the production store, PostGIS to GeoPackage for an offline copy): grid versions with their numbers,
-/// validity dates and import times, grids, departments, the matrix in order, API key hashes; the census (taxonomy with
-/// local classes, components with their versions, bulk imports, the audit trail); the survey records (not the COG
-/// files, which stay in the survey directory). Afterwards the destination is read back and compared with the source;
-/// a difference is a failure (<c>store_copy_mismatch</c>).
-/// <para>Volumes: the grid part is read whole (at most tens of thousands of grids); components and audit rows are
-/// streamed from the source into the destination (binary COPY into PostGIS) and compared streaming, so hundreds of
-/// thousands of components do not sit in memory. Each part (grids, census, surveys) is written in one transaction;
-/// the destination is checked empty for all of them before anything is written, so a refused copy writes nothing. A
-/// copy that fails part-way leaves a partial destination, which a second copy refuses: copy again into a fresh one.</para>
+/// Copies everything one store holds into another of either backend (GeoPackage to PostGIS when a city moves to the
+/// production store, PostGIS to GeoPackage for an offline copy): grid versions with their numbers, validity dates and
+/// import times, grids, departments, the matrix in order, API key hashes; the census (taxonomy with local classes,
+/// components with their versions, bulk imports, the audit trail); the survey records (not the COG files, which stay in
+/// the survey directory); the change-detection data (runs with their parameters, state and times, findings with their
+/// geometry, every attribute and review state, the review history, permits, the dispatch outbox with its sequences, so
+/// a dispatch reader's cursor stays valid). Ids and timestamps are kept, so the links between them stay valid.
+/// Afterwards the destination is read back and compared with the source; a difference is a failure
+/// (<c>store_copy_mismatch</c>).
+/// <para>All or nothing: every part is written in <b>one transaction</b> of the destination (PostgreSQL: one
+/// transaction holding the revision row lock; GeoPackage: one IMMEDIATE transaction holding the file's write lock),
+/// which first checks the destination is empty. A copy that fails, is cancelled or is killed at any point leaves the
+/// destination as it was. A destination holding data is refused unless <see cref="StoreCopyOptions.Replace"/>.</para>
+/// <para>Volumes: the grid part is read whole (at most tens of thousands of grids); components, audit rows, findings,
+/// reviews and outbox entries are streamed from the source into the destination (binary COPY into PostGIS) and compared
+/// streaming, so hundreds of thousands of rows do not sit in memory.</para>
 /// </summary>
 public static class StoreCopy
 {
-    /// <summary>Progress of a copy: a phase (read, write, census, surveys, verify) and how many of how many.</summary>
+    /// <summary>Progress of a copy: a phase (read, write, census, surveys, findings, verify) and how many of how many.</summary>
     public readonly record struct Step(string Phase, long Done, long Total);
 
-    public static async Task<Result<StoreCopyReport>> CopyAsync(IGridStore source, IGridStore destination, IProgress<Step>? progress = null,
-        CancellationToken ct = default)
+    public static Task<Result<StoreCopyReport>> CopyAsync(IGridStore source, IGridStore destination, IProgress<Step>? progress = null,
+        CancellationToken ct = default) => CopyAsync(source, destination, new StoreCopyOptions(), progress, ct);
+
+    public static async Task<Result<StoreCopyReport>> CopyAsync(IGridStore source, IGridStore destination, StoreCopyOptions options,
+        IProgress<Step>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
-        if (destination is not IStoreRestore restore)
-            return Failure.BadRequest("store_copy_unsupported", "The destination store cannot take a copy.");
+        ArgumentNullException.ThrowIfNull(options);
 
         await using var sourceCensus = await StoreFactory.OpenCensusAsync(source, ct).ConfigureAwait(false);
         await using var destinationCensus = await StoreFactory.OpenCensusAsync(destination, ct).ConfigureAwait(false);
         await using var sourceSurveys = await StoreFactory.OpenSurveysAsync(source, SurveyPath(source), ct).ConfigureAwait(false);
         await using var destinationSurveys = await StoreFactory.OpenSurveysAsync(destination, SurveyPath(destination), ct).ConfigureAwait(false);
-        if (sourceCensus is not ICensusRestore censusFrom || destinationCensus is not ICensusRestore censusTo)
-            return Failure.BadRequest("store_copy_unsupported", "The census of these stores cannot be copied.");
-        if (!await censusTo.IsCensusEmptyAsync(ct).ConfigureAwait(false) || (await destinationSurveys.ListAsync(ct).ConfigureAwait(false)).Count > 0)
-            return StoreContentCheck.NotEmpty(Describe(destination));
+        await using var sourceFindings = await StoreFactory.OpenFindingsAsync(source, ct).ConfigureAwait(false);
+        await using var destinationFindings = await StoreFactory.OpenFindingsAsync(destination, ct).ConfigureAwait(false);
+        if (sourceCensus is not ICensusRestore censusFrom)
+            return Failure.BadRequest("store_copy_unsupported", "The census of the source cannot be read out whole.");
+        if (sourceFindings is not IFindingRestore)
+            return Failure.BadRequest("store_copy_unsupported", "The findings of the source cannot be read out whole.");
 
         progress?.Report(new Step("read", 0, 0));
         var content = await StoreContent.ReadAsync(source, null, ct).ConfigureAwait(false);
-        var total = content.GridCount;
-        progress?.Report(new Step("write", 0, total));
-        var written = await restore.RestoreAsync(content, new StepProgress(progress, "write", total), ct).ConfigureAwait(false);
-        if (!written.IsOk) return Result<StoreCopyReport>.Fail(written.Failures);
-
-        // The census: small lists whole, components and audit streamed.
+        var invalid = StoreContentCheck.Validate(content);
+        if (invalid.Count > 0) return Result<StoreCopyReport>.Fail(invalid);
         var classes = await sourceCensus.ListClassesAsync(ct).ConfigureAwait(false);
         var imports = await ToListAsync(censusFrom.ReadImportsAsync(ct), ct).ConfigureAwait(false);
         var componentTotal = await sourceCensus.CountAsync(ct).ConfigureAwait(false);
-        progress?.Report(new Step("census", 0, componentTotal));
-        var census = await censusTo.RestoreCensusAsync(classes, imports, censusFrom.ReadAllComponentsAsync(ct), censusFrom.ReadAllAuditAsync(ct),
-            new StepProgress(progress, "census", componentTotal), ct).ConfigureAwait(false);
-        if (!census.IsOk) return Result<StoreCopyReport>.Fail(census.Failures);
-
         // Survey records: DSMs before the orthophotos that name them.
         var surveys = (await sourceSurveys.ListAsync(ct).ConfigureAwait(false)).OrderBy(s => s.Kind == SurveyKind.Dsm ? 0 : 1).ToList();
-        progress?.Report(new Step("surveys", 0, surveys.Count));
-        foreach (var s in surveys)
+        var total = content.GridCount;
+
+        var written = await CopyTarget.InOneTransactionAsync<(int Grids, long Components, FindingCounts Findings)>(destination, async (to, ct) =>
         {
-            var added = await destinationSurveys.AddAsync(s, ct).ConfigureAwait(false);
-            if (!added.IsOk) return Result<StoreCopyReport>.Fail(added.Failures);
-        }
+            var occupied = await to.OccupiedTablesAsync(ct).ConfigureAwait(false);
+            if (occupied.Count > 0)
+            {
+                if (!options.Replace) return StoreContentCheck.NotEmpty(Describe(destination), occupied);
+                await to.ClearAsync(ct).ConfigureAwait(false);
+            }
+            progress?.Report(new Step("write", 0, total));
+            var grids = await to.WriteGridsAsync(content, new StepProgress(progress, "write", total), ct).ConfigureAwait(false);
+            if (!grids.IsOk) return Result<(int, long, FindingCounts)>.Fail(grids.Failures);
+
+            progress?.Report(new Step("census", 0, componentTotal));
+            var census = await to.WriteCensusAsync(classes, imports, censusFrom.ReadAllComponentsAsync(ct), censusFrom.ReadAllAuditAsync(ct),
+                new StepProgress(progress, "census", componentTotal), ct).ConfigureAwait(false);
+            if (!census.IsOk) return Result<(int, long, FindingCounts)>.Fail(census.Failures);
+
+            progress?.Report(new Step("surveys", 0, surveys.Count));
+            var surveysWritten = await to.WriteSurveysAsync(surveys, ct).ConfigureAwait(false);
+            if (!surveysWritten.IsOk) return Result<(int, long, FindingCounts)>.Fail(surveysWritten.Failures);
+
+            // Read inside the work: a retried transaction (PostgreSQL, connection lost before COMMIT) streams again from the start.
+            var findingContent = await FindingContent.ReadAsync(sourceFindings, ct).ConfigureAwait(false);
+            progress?.Report(new Step("findings", 0, findingContent.Runs.Count));
+            var findings = await to.WriteFindingsAsync(findingContent, ct).ConfigureAwait(false);
+            if (!findings.IsOk) return Result<(int, long, FindingCounts)>.Fail(findings.Failures);
+            progress?.Report(new Step("findings", findingContent.Runs.Count, findingContent.Runs.Count));
+            return (grids.Value, census.Value, findings.Value);
+        }, ct).ConfigureAwait(false);
+        if (!written.IsOk) return Result<StoreCopyReport>.Fail(written.Failures);
 
         progress?.Report(new Step("verify", total, total));
         var back = await StoreContent.ReadAsync(destination, null, ct).ConfigureAwait(false);
         var difference = StoreContentComparer.FirstDifference(content, back)
                          ?? await CensusComparer.FirstDifferenceAsync(sourceCensus, destinationCensus, ct).ConfigureAwait(false)
                          ?? SurveyComparer.FirstDifference(await sourceSurveys.ListAsync(ct).ConfigureAwait(false),
-                             await destinationSurveys.ListAsync(ct).ConfigureAwait(false));
+                             await destinationSurveys.ListAsync(ct).ConfigureAwait(false))
+                         ?? await FindingComparer.FirstDifferenceAsync(sourceFindings, destinationFindings, ct).ConfigureAwait(false);
         if (difference is not null)
-            return Failure.Conflict("store_copy_mismatch", $"The copy differs from the source: {difference}.");
+            return Failure.Conflict("store_copy_mismatch",
+                $"The copy was written but differs from the source: {difference}. Inspect the destination, then copy again with --replace.");
         long audit = 0;
         await foreach (var _ in censusFrom.ReadAllAuditAsync(ct).ConfigureAwait(false)) audit++;
-        return new StoreCopyReport(content.Versions.Count, total, content.Departments.Count, content.Rules.Count, content.ApiKeys.Count,
-            classes.Count, census.Value, imports.Count, audit, surveys.Count);
+        var (gridCount, components, f) = written.Value;
+        return new StoreCopyReport(content.Versions.Count, gridCount, content.Departments.Count, content.Rules.Count, content.ApiKeys.Count,
+            classes.Count, components, imports.Count, audit, surveys.Count, f.Runs, f.Findings, f.Reviews, f.OutboxEntries, f.Permits);
     }
 
     /// <summary>Where a store keeps its survey records when it is a GeoPackage: the file itself.</summary>

@@ -14,17 +14,17 @@ public abstract class FindingStoreContract
     protected abstract Task<IFindingStore> CreateEmptyStoreAsync();
 
     private static readonly WKTReader Wkt = new(new NetTopologySuite.NtsGeometryServices(new PrecisionModel(), 4490));
-    protected static readonly DateTimeOffset T0 = new(2026, 6, 2, 8, 30, 0, 123, TimeSpan.Zero);
+    protected internal static readonly DateTimeOffset T0 = new(2026, 6, 2, 8, 30, 0, 123, TimeSpan.Zero);
 
-    protected static Polygon Square(double lon, double lat, double side = 0.0002) =>
+    protected internal static Polygon Square(double lon, double lat, double side = 0.0002) =>
         (Polygon)Wkt.Read(FormattableString.Invariant(
             $"POLYGON (({lon} {lat}, {lon + side} {lat}, {lon + side} {lat + side}, {lon} {lat + side}, {lon} {lat}))"));
 
-    protected static ChangeRun Run(string id, RunState state = RunState.Running) => new(id, "before01", "after002", "/s/before01.tif", "/s/after002.tif",
+    protected internal static ChangeRun Run(string id, RunState state = RunState.Running) => new(id, "before01", "after002", "/s/before01.tif", "/s/after002.tif",
         new DateOnly(2026, 6, 1), new AreaLimit(["41048200100101", "41048200100102"], null), """{"minAreaM2":20}""", "geo 1.0; test", state, T0, null, 0,
         null, "/s/after-dsm.tif", null, "key:gis1");
 
-    protected static Finding Make(string runId, int index, double lon = 112.84, double lat = 34.16, string? grid = "41048200100101",
+    protected internal static Finding Make(string runId, int index, double lon = 112.84, double lat = 34.16, string? grid = "41048200100101",
         string? dept = "CG", bool permitted = false, ChangeKind kind = ChangeKind.NewStructure) =>
         new($"{runId}-{index:D5}", runId, Square(lon, lat), 412.5 + index, kind, 3.2, 6.5, 0.87, grid, dept, permitted, permitted ? "P-1" : null,
             ReviewState.Pending, null, null, null);

@@ -23,6 +23,7 @@ public sealed class OwnershipSnapshot
     private readonly Dictionary<string, DepartmentRef> _departmentRefs;
     private readonly Dictionary<string, RuleRef> _ruleRefs;
     private readonly IReadOnlyList<ResponsibilityRule> _rules;
+    private readonly IReadOnlyList<Department> _departments;
     private readonly double _boundaryToleranceMetres;
 
     public OwnershipSnapshot(long revision, IReadOnlyList<GridVersion> versions, IReadOnlyDictionary<int, IReadOnlyList<Grid>> gridsByVersion,
@@ -34,9 +35,50 @@ public sealed class OwnershipSnapshot
         _departmentRefs = departments.ToDictionary(d => d.Code.Value, d => new DepartmentRef(d.Code.Value, d.Name, d.Contact, d.Phone), StringComparer.Ordinal);
         _ruleRefs = rules.ToDictionary(r => r.Id, r => new RuleRef(r.Id, r.Grid?.Value, r.Class?.ToString(), r.Describe()), StringComparer.Ordinal);
         _rules = rules;
+        _departments = departments;
         _boundaryToleranceMetres = boundaryToleranceMetres;
         if (Current is { } current) _ = View(current.Number); // build the current index eagerly
     }
+
+    private OwnershipSnapshot(OwnershipSnapshot from, long revision)
+    {
+        Revision = revision;
+        _versions = from._versions;
+        _gridsByVersion = from._gridsByVersion;
+        _views = from._views;
+        _departmentRefs = from._departmentRefs;
+        _ruleRefs = from._ruleRefs;
+        _rules = from._rules;
+        _departments = from._departments;
+        _boundaryToleranceMetres = from._boundaryToleranceMetres;
+    }
+
+    /// <summary>
+    /// This snapshot at another store revision, for a write that moved the shared revision without touching what an
+    /// ownership answer reads (a census edit, a survey, a finding review, an API key): the grids and their indexes are
+    /// shared, nothing is rebuilt. Use only after <see cref="Holds"/> said the content is the same.
+    /// </summary>
+    public OwnershipSnapshot AtRevision(long revision) => new(this, revision);
+
+    /// <summary>
+    /// Whether this snapshot was built from exactly these versions (number, dates, import time, count: versions are
+    /// immutable apart from the end date a newer version sets, so equal versions mean equal grids), departments and
+    /// rules (in order).
+    /// </summary>
+    public bool Holds(IReadOnlyList<GridVersion> versions, IReadOnlyList<Department> departments, IReadOnlyList<ResponsibilityRule> rules)
+    {
+        ArgumentNullException.ThrowIfNull(versions);
+        ArgumentNullException.ThrowIfNull(departments);
+        ArgumentNullException.ThrowIfNull(rules);
+        return HoldsVersions(versions) && _departments.SequenceEqual(departments) && _rules.SequenceEqual(rules);
+    }
+
+    /// <summary>Whether this snapshot holds exactly these grid versions (so its grids can be reused for a new snapshot).</summary>
+    public bool HoldsVersions(IReadOnlyList<GridVersion> versions) =>
+        _versions.SequenceEqual(versions.OrderBy(v => v.Number));
+
+    /// <summary>The grids of every version, as this snapshot was built from them.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyList<Grid>> GridsByVersion => _gridsByVersion;
 
     public long Revision { get; }
 

@@ -17,7 +17,11 @@ public sealed class OwnershipService(IGridStore store, double boundaryToleranceM
 
     public bool IsLoaded => _snapshot is not null;
 
-    /// <summary>Reloads when the store's revision differs from the snapshot's (or always when forced).</summary>
+    /// <summary>
+    /// Refreshes when the store's revision differs from the snapshot's (or always when forced): a new snapshot when
+    /// versions, departments or rules changed (grids re-read only when the versions changed), else the same snapshot
+    /// at the new revision, indexes kept.
+    /// </summary>
     public async Task<OwnershipSnapshot> RefreshAsync(bool force = false, CancellationToken ct = default)
     {
         await _refreshLock.WaitAsync(ct);
@@ -26,10 +30,22 @@ public sealed class OwnershipService(IGridStore store, double boundaryToleranceM
             var revision = await store.GetRevisionAsync(ct);
             if (!force && _snapshot is { } s && s.Revision == revision) return s;
             var versions = await store.ListGridVersionsAsync(ct);
-            var grids = new Dictionary<int, IReadOnlyList<Grids.Grid>>();
-            foreach (var v in versions) grids[v.Number] = await store.GetGridsAsync(v.Number, ct);
             var departments = await store.ListDepartmentsAsync(ct);
             var rules = await store.ListRulesAsync(ct);
+            // The revision is shared by every domain of the store: a census edit, a survey, a finding review or an API key
+            // moves it too. Versions, departments and rules are small; only when they changed is anything rebuilt, and the
+            // grids (the large part) are read again only when the versions changed.
+            if (!force && _snapshot is { } same && same.Holds(versions, departments, rules))
+                return _snapshot = same.AtRevision(revision);
+            IReadOnlyDictionary<int, IReadOnlyList<Grids.Grid>> grids;
+            if (!force && _snapshot is { } previous && previous.HoldsVersions(versions))
+                grids = previous.GridsByVersion;
+            else
+            {
+                var read = new Dictionary<int, IReadOnlyList<Grids.Grid>>();
+                foreach (var v in versions) read[v.Number] = await store.GetGridsAsync(v.Number, ct);
+                grids = read;
+            }
             var snapshot = new OwnershipSnapshot(revision, versions, grids, departments, rules, boundaryToleranceMetres);
             _snapshot = snapshot;
             return snapshot;

@@ -64,6 +64,13 @@ internal static class StoreCommands
                 Console.WriteLine($"components:  {await census.CountAsync(ct)} ({(await census.ListClassesAsync(ct)).Count} classes)");
             await using (var surveys = await StoreFactory.OpenSurveysAsync(store, spec.Value.Target, ct))
                 Console.WriteLine($"surveys:     {(await surveys.ListAsync(ct)).Count}");
+            await using (var findingStore = await StoreFactory.OpenFindingsAsync(store, ct))
+            {
+                long findingCount = 0;
+                await foreach (var _ in findingStore.ScanFindingsAsync(null, ct)) findingCount++;
+                Console.WriteLine($"findings:    {findingCount} ({(await findingStore.ListRunsAsync(ct)).Count} change runs, " +
+                                  $"{(await findingStore.ListPermitsAsync(ct)).Count} permits)");
+            }
             return 0;
         });
         return cmd;
@@ -73,9 +80,14 @@ internal static class StoreCommands
     {
         var from = new Option<string>("--from") { Description = "Source store (GeoPackage path or PostgreSQL URI / connection string)", Required = true };
         var to = new Option<string>("--to") { Description = "Destination store, empty (created and migrated when new)", Required = true };
-        var cmd = new Command("copy", "Copy everything (grid versions, grids, departments, matrix, API key hashes, census with audit, survey records) into an empty store, then verify")
+        var replace = new Option<bool>("--replace")
         {
-            from, to,
+            Description = "Replace what the destination holds (deleted in the copy's transaction; without it a destination with data is refused)",
+        };
+        var cmd = new Command("copy", "Copy everything (grid versions, grids, departments, matrix, API key hashes, census with audit, survey records, " +
+                                      "change runs, findings, reviews, permits, dispatch outbox) into an empty store in one transaction, then verify")
+        {
+            from, to, replace,
         };
         cmd.SetAction(async (pr, ct) =>
         {
@@ -99,6 +111,7 @@ internal static class StoreCommands
                     var read = ctx.AddTask("读取 read", maxValue: 1);
                     var write = ctx.AddTask("写入 write grids", autoStart: false);
                     var census = ctx.AddTask("写入 write census", autoStart: false);
+                    var findings = ctx.AddTask("写入 write surveys, findings", autoStart: false, maxValue: 1);
                     var verify = ctx.AddTask("核对 verify", autoStart: false, maxValue: 1);
                     var progress = new Progress<StoreCopy.Step>(step =>
                     {
@@ -116,20 +129,27 @@ internal static class StoreCommands
                                 census.MaxValue = Math.Max(1, step.Total);
                                 census.Value = step.Done;
                                 break;
+                            case "surveys" or "findings":
+                                write.Value = write.MaxValue;
+                                census.Value = census.MaxValue;
+                                if (!findings.IsStarted) findings.StartTask();
+                                break;
                             case "verify":
                                 write.Value = write.MaxValue;
                                 census.Value = census.MaxValue;
+                                findings.Value = findings.MaxValue;
                                 if (!verify.IsStarted) verify.StartTask();
                                 break;
                         }
                     });
-                    result = await StoreCopy.CopyAsync(src, dst, progress, ct);
+                    result = await StoreCopy.CopyAsync(src, dst, new StoreCopyOptions(Replace: pr.GetValue(replace)), progress, ct);
                     if (result.IsOk) verify.Value = verify.MaxValue;
                 });
             if (!result.IsOk) return CliOutput.Fail(result.Failures);
             var r = result.Value;
             Console.WriteLine($"copied {r.Versions} grid versions ({r.Grids} grids), {r.Departments} departments, {r.Rules} rules, {r.ApiKeys} API keys, " +
-                              $"{r.Classes} classes, {r.Components} components ({r.Imports} imports, {r.AuditEntries} audit entries), {r.Surveys} survey records " +
+                              $"{r.Classes} classes, {r.Components} components ({r.Imports} imports, {r.AuditEntries} audit entries), {r.Surveys} survey records, " +
+                              $"{r.Runs} change runs ({r.Findings} findings, {r.Reviews} reviews, {r.OutboxEntries} outbox entries), {r.Permits} permits " +
                               $"from {source.Value.Display} to {destination.Value.Display}; verified equal (survey COG files are not copied: keep the survey directory)");
             return 0;
         });

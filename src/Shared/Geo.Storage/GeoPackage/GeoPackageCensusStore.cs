@@ -89,35 +89,38 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     {
         ArgumentNullException.ThrowIfNull(classes);
         if (classes.Count == 0) return 0;
-        return await WriteAsync((c, tx) =>
+        return await WriteAsync((c, tx) => UpsertClassRows(c, tx, classes), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The class upsert inside the caller's transaction (also used by <c>geo store copy</c>).</summary>
+    internal static Result<int> UpsertClassRows(SqliteConnection c, SqliteTransaction tx, IReadOnlyList<ComponentClass> classes)
+    {
+        using var upsert = Command(c, tx, """
+            INSERT INTO component_classes (tree, code, major_name, name, extension, source)
+            VALUES ($tree, $code, $major, $name, $ext, $source)
+            ON CONFLICT (tree, code) DO UPDATE SET major_name = excluded.major_name, name = excluded.name,
+              extension = excluded.extension, source = excluded.source;
+            """);
+        var tree = upsert.Parameters.Add("$tree", SqliteType.Text);
+        var code = upsert.Parameters.Add("$code", SqliteType.Text);
+        var major = upsert.Parameters.Add("$major", SqliteType.Text);
+        var name = upsert.Parameters.Add("$name", SqliteType.Text);
+        var ext = upsert.Parameters.Add("$ext", SqliteType.Integer);
+        var source = upsert.Parameters.Add("$source", SqliteType.Text);
+        upsert.Prepare();
+        foreach (var k in classes)
         {
-            using var upsert = Command(c, tx, """
-                INSERT INTO component_classes (tree, code, major_name, name, extension, source)
-                VALUES ($tree, $code, $major, $name, $ext, $source)
-                ON CONFLICT (tree, code) DO UPDATE SET major_name = excluded.major_name, name = excluded.name,
-                  extension = excluded.extension, source = excluded.source;
-                """);
-            var tree = upsert.Parameters.Add("$tree", SqliteType.Text);
-            var code = upsert.Parameters.Add("$code", SqliteType.Text);
-            var major = upsert.Parameters.Add("$major", SqliteType.Text);
-            var name = upsert.Parameters.Add("$name", SqliteType.Text);
-            var ext = upsert.Parameters.Add("$ext", SqliteType.Integer);
-            var source = upsert.Parameters.Add("$source", SqliteType.Text);
-            upsert.Prepare();
-            foreach (var k in classes)
-            {
-                if (!k.Code.IsMinor) return Failure.Invalid("class_not_minor", $"Class {k.Code} is not a minor class (4 digits).");
-                tree.Value = k.Code.Tree == ClassTree.Event ? "event" : "component";
-                code.Value = k.Code.Digits;
-                major.Value = k.MajorName;
-                name.Value = k.Name;
-                ext.Value = k.IsExtension ? 1 : 0;
-                source.Value = (object?)k.Source ?? DBNull.Value;
-                upsert.ExecuteNonQuery();
-            }
-            TouchContents(c, tx, GeoPackageCensusSchema.ClassesTable);
-            return Result<int>.Ok(classes.Count);
-        }, ct).ConfigureAwait(false);
+            if (!k.Code.IsMinor) return Failure.Invalid("class_not_minor", $"Class {k.Code} is not a minor class (4 digits).");
+            tree.Value = k.Code.Tree == ClassTree.Event ? "event" : "component";
+            code.Value = k.Code.Digits;
+            major.Value = k.MajorName;
+            name.Value = k.Name;
+            ext.Value = k.IsExtension ? 1 : 0;
+            source.Value = (object?)k.Source ?? DBNull.Value;
+            upsert.ExecuteNonQuery();
+        }
+        TouchContents(c, tx, GeoPackageCensusSchema.ClassesTable);
+        return Result<int>.Ok(classes.Count);
     }
 
     // ---- reads ------------------------------------------------------------------------------------------------------

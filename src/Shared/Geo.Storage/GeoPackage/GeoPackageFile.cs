@@ -79,6 +79,35 @@ internal static class GeoPackageFile
         }
     }
 
+    /// <summary>
+    /// <see cref="WriteAsync{T}"/> for work that awaits inside the transaction (a copy streaming its rows from another store). The connection is
+    /// used by one flow at a time; an exception, a cancellation or a failed result rolls everything back.
+    /// </summary>
+    public static async Task<Result<T>> WriteAwaitingAsync<T>(SemaphoreSlim gate, Func<CancellationToken, Task<SqliteConnection>> open,
+        Func<SqliteConnection, SqliteTransaction, CancellationToken, Task<Result<T>>> work, CancellationToken ct)
+    {
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await using var c = await open(ct).ConfigureAwait(false);
+            GeoPackageBlob.RegisterFunctions(c);
+            using var tx = c.BeginTransaction(deferred: false);
+            var result = await work(c, tx, ct).ConfigureAwait(false);
+            if (!result.IsOk)
+            {
+                tx.Rollback();
+                return result;
+            }
+            BumpRevision(c, tx);
+            tx.Commit();
+            return result;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     /// <summary>Moves the revision every store and cache on this file compares against.</summary>
     public static void BumpRevision(SqliteConnection c, SqliteTransaction tx)
     {

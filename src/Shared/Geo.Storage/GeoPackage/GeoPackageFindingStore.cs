@@ -16,7 +16,7 @@ namespace Geo.Storage.GeoPackage;
 /// <see cref="GeoPackageFile.WriteAsync{T}"/>: serialised, one IMMEDIATE transaction, the shared <c>geo_revision</c>
 /// bumped inside it (so the findings tile layer refreshes). Reads see the last commit (WAL).
 /// </summary>
-public sealed class GeoPackageFindingStore : IFindingStore
+public sealed partial class GeoPackageFindingStore : IFindingStore, IFindingRestore
 {
     private const string RunColumns =
         "id, before_survey, after_survey, before_path, after_path, after_date, area_grids, area_wkt, parameters, software_version, state, started_at, finished_at, finding_count, before_dsm_path, after_dsm_path, problem, started_by";
@@ -72,22 +72,27 @@ public sealed class GeoPackageFindingStore : IFindingStore
         {
             if (ReadRun(c, tx, run.Id) is not null)
                 return Failure.Conflict(FindingCodes.RunExists, $"A run {run.Id} exists already.");
-            using var insert = Command(c, tx, $"""
-                INSERT INTO change_runs ({RunColumns}) VALUES ($id, $before, $after, $beforePath, $afterPath, $afterDate, $grids, $wkt,
-                  $parameters, $software, $state, $started, $finished, $count, $beforeDsm, $afterDsm, $problem, $by);
-                """,
-                ("$id", stored.Id), ("$before", stored.BeforeSurveyId), ("$after", stored.AfterSurveyId),
-                ("$beforePath", stored.BeforePath), ("$afterPath", stored.AfterPath), ("$afterDate", SqlText.FromDate(stored.AfterSurveyDate)),
-                ("$grids", stored.Area?.GridCodes is { Count: > 0 } g ? string.Join(',', g) : null),
-                ("$wkt", stored.Area?.Polygon is { } p ? new WKTWriter().Write(p) : null),
-                ("$parameters", stored.ParametersJson), ("$software", stored.SoftwareVersion), ("$state", FindingText.State(stored.State)),
-                ("$started", SqlText.FromTimestamp(stored.Started)), ("$finished", stored.Finished is { } fin ? SqlText.FromTimestamp(fin) : null),
-                ("$count", stored.FindingCount), ("$beforeDsm", stored.BeforeDsmPath), ("$afterDsm", stored.AfterDsmPath),
-                ("$problem", stored.Problem), ("$by", stored.StartedBy));
-            insert.ExecuteNonQuery();
+            InsertRun(c, tx, stored);
             TouchContents(c, tx, GeoPackageFindingSchema.RunsTable);
             return Result<ChangeRun>.Ok(stored);
         }, ct);
+    }
+
+    private static void InsertRun(SqliteConnection c, SqliteTransaction tx, ChangeRun stored)
+    {
+        using var insert = Command(c, tx, $"""
+            INSERT INTO change_runs ({RunColumns}) VALUES ($id, $before, $after, $beforePath, $afterPath, $afterDate, $grids, $wkt,
+              $parameters, $software, $state, $started, $finished, $count, $beforeDsm, $afterDsm, $problem, $by);
+            """,
+            ("$id", stored.Id), ("$before", stored.BeforeSurveyId), ("$after", stored.AfterSurveyId),
+            ("$beforePath", stored.BeforePath), ("$afterPath", stored.AfterPath), ("$afterDate", SqlText.FromDate(stored.AfterSurveyDate)),
+            ("$grids", stored.Area?.GridCodes is { Count: > 0 } g ? string.Join(',', g) : null),
+            ("$wkt", stored.Area?.Polygon is { } p ? new WKTWriter().Write(p) : null),
+            ("$parameters", stored.ParametersJson), ("$software", stored.SoftwareVersion), ("$state", FindingText.State(stored.State)),
+            ("$started", SqlText.FromTimestamp(stored.Started)), ("$finished", stored.Finished is { } fin ? SqlText.FromTimestamp(fin) : null),
+            ("$count", stored.FindingCount), ("$beforeDsm", stored.BeforeDsmPath), ("$afterDsm", stored.AfterDsmPath),
+            ("$problem", stored.Problem), ("$by", stored.StartedBy));
+        insert.ExecuteNonQuery();
     }
 
     public async Task<ChangeRun?> GetRunAsync(string id, CancellationToken ct = default)

@@ -41,45 +41,53 @@ public sealed class GeoPackageSurveyStore : ISurveyStore, IAsyncDisposable
             await using var c = await GeoPackageFile.OpenAsync(_connectionString, ct).ConfigureAwait(false);
             GeoPackageBlob.RegisterFunctions(c);
             using var tx = c.BeginTransaction(deferred: false);
-            if (survey.PairedDsmId is { } dsm)
-            {
-                using var check = Command(c, tx, "SELECT kind FROM surveys WHERE id = $id;", ("$id", dsm.Value));
-                if (check.ExecuteScalar() as string != "dsm")
-                    return Failure.Invalid(SurveyFailureCodes.PairedDsmMissing, $"No DSM survey {dsm} is stored.");
-            }
-
-            using (var dup = Command(c, tx, "SELECT id FROM surveys WHERE id = $id OR (sha256 = $sha AND kind = $kind);",
-                       ("$id", survey.Id.Value), ("$sha", survey.Sha256), ("$kind", KindText(survey.Kind))))
-            {
-                if (dup.ExecuteScalar() is string existing)
-                    return Exists(existing);
-            }
-
-            using var insert = Command(c, tx, $"INSERT INTO surveys ({Columns}) VALUES ($geom, $id, $name, $date, $kind, $dsm, $w, $s, $e, $n, $gsd, $width, $height, $epsg, $sha, $created, $source, $bytes, $min, $max);",
-                ("$geom", GeoPackageBlob.WriteGrid(survey.Footprint)),
-                ("$id", survey.Id.Value), ("$name", survey.Name), ("$date", SqlText.FromDate(survey.FlightDate)),
-                ("$kind", KindText(survey.Kind)), ("$dsm", survey.PairedDsmId?.Value),
-                ("$w", survey.BoundsLonLat.West), ("$s", survey.BoundsLonLat.South), ("$e", survey.BoundsLonLat.East), ("$n", survey.BoundsLonLat.North),
-                ("$gsd", survey.GsdMetres), ("$width", survey.Width), ("$height", survey.Height), ("$epsg", survey.Epsg),
-                ("$sha", survey.Sha256), ("$created", SqlText.FromTimestamp(survey.CreatedAt)), ("$source", survey.SourceName),
-                ("$bytes", survey.FileBytes), ("$min", survey.ValueMin), ("$max", survey.ValueMax));
-            try
-            {
-                insert.ExecuteNonQuery();
-            }
-            catch (SqliteException e) when (e.SqliteErrorCode == SqliteConstraint)
-            {
-                return Exists(survey.Id.Value);
-            }
-
-            TouchContents(c, tx, "surveys");
+            var inserted = InsertRow(c, tx, survey);
+            if (!inserted.IsOk) return inserted;
             tx.Commit();
-            return survey with { CreatedAt = SqlText.Truncate(survey.CreatedAt) };
+            return inserted;
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>Checks and inserts one survey record inside the caller's transaction (also used by <c>geo store copy</c>).</summary>
+    internal static Result<Survey> InsertRow(SqliteConnection c, SqliteTransaction tx, Survey survey)
+    {
+        if (survey.PairedDsmId is { } dsm)
+        {
+            using var check = Command(c, tx, "SELECT kind FROM surveys WHERE id = $id;", ("$id", dsm.Value));
+            if (check.ExecuteScalar() as string != "dsm")
+                return Failure.Invalid(SurveyFailureCodes.PairedDsmMissing, $"No DSM survey {dsm} is stored.");
+        }
+
+        using (var dup = Command(c, tx, "SELECT id FROM surveys WHERE id = $id OR (sha256 = $sha AND kind = $kind);",
+                   ("$id", survey.Id.Value), ("$sha", survey.Sha256), ("$kind", KindText(survey.Kind))))
+        {
+            if (dup.ExecuteScalar() is string existing)
+                return Exists(existing);
+        }
+
+        using var insert = Command(c, tx, $"INSERT INTO surveys ({Columns}) VALUES ($geom, $id, $name, $date, $kind, $dsm, $w, $s, $e, $n, $gsd, $width, $height, $epsg, $sha, $created, $source, $bytes, $min, $max);",
+            ("$geom", GeoPackageBlob.WriteGrid(survey.Footprint)),
+            ("$id", survey.Id.Value), ("$name", survey.Name), ("$date", SqlText.FromDate(survey.FlightDate)),
+            ("$kind", KindText(survey.Kind)), ("$dsm", survey.PairedDsmId?.Value),
+            ("$w", survey.BoundsLonLat.West), ("$s", survey.BoundsLonLat.South), ("$e", survey.BoundsLonLat.East), ("$n", survey.BoundsLonLat.North),
+            ("$gsd", survey.GsdMetres), ("$width", survey.Width), ("$height", survey.Height), ("$epsg", survey.Epsg),
+            ("$sha", survey.Sha256), ("$created", SqlText.FromTimestamp(survey.CreatedAt)), ("$source", survey.SourceName),
+            ("$bytes", survey.FileBytes), ("$min", survey.ValueMin), ("$max", survey.ValueMax));
+        try
+        {
+            insert.ExecuteNonQuery();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == SqliteConstraint)
+        {
+            return Exists(survey.Id.Value);
+        }
+
+        TouchContents(c, tx, "surveys");
+        return survey with { CreatedAt = SqlText.Truncate(survey.CreatedAt) };
     }
 
     /// <inheritdoc />

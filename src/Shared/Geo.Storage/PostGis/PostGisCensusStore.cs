@@ -702,74 +702,85 @@ public sealed class PostGisCensusStore : ICensusStore, ICensusRestore
             {
                 if (!(bool)(await empty.ExecuteScalarAsync(ct).ConfigureAwait(false))!) return StoreContentCheck.NotEmpty(_db.Display);
             }
-            if (classes.Count > 0) await UpsertClassRowsAsync(c, tx, classes, ct).ConfigureAwait(false);
-            await using (var insert = new NpgsqlCommand(
-                             "INSERT INTO census_imports (id, imported_at, actor, source, row_count) VALUES ($1, $2, $3, $4, $5);", c, tx))
-            {
-                foreach (var i in imports)
-                {
-                    insert.Parameters.Clear();
-                    insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = i.Id });
-                    insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PostGisGridStore.TruncateToMilliseconds(i.ImportedAt) });
-                    insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = i.Actor });
-                    insert.Parameters.Add(Nullable(i.Source, NpgsqlDbType.Text));
-                    insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = i.RowCount });
-                    await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
-            }
-            await using (var sync = new NpgsqlCommand(
-                             "SELECT setval(pg_get_serial_sequence('census_imports', 'id'), coalesce((SELECT max(id) FROM census_imports), 0) + 1, false);", c, tx))
-                await sync.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-
-            long written = 0;
-            await using (var importer = await c.BeginBinaryImportAsync(CopyCommand, ct).ConfigureAwait(false))
-            {
-                await foreach (var s in components.WithCancellation(ct).ConfigureAwait(false))
-                {
-                    var k = s.Component;
-                    await importer.StartRowAsync(ct).ConfigureAwait(false);
-                    await importer.WriteAsync(k.Code.Value, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(k.Name, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(ToStored(k.Geometry), NpgsqlDbType.Geometry, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(GridTexts(k), NpgsqlDbType.Array | NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await WriteNullableAsync(importer, k.CompetentDepartment?.Value, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await WriteNullableAsync(importer, k.Owner, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await WriteNullableAsync(importer, k.Maintainer?.Value, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(CensusText.Label(k.Status), NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(k.FirstRecorded, NpgsqlDbType.Date, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(k.LastChanged, NpgsqlDbType.Date, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(CensusText.Label(k.Source), NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(k.Photos.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await WriteNullableAsync(importer, k.Remarks, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await WriteNullableAsync(importer, k.AttributesJson, NpgsqlDbType.Json, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(k.Version, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                    if (s.ImportId is { } id) await importer.WriteAsync(id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                    else await importer.WriteNullAsync(ct).ConfigureAwait(false);
-                    if (++written % 1000 == 0) componentsWritten?.Report(written);
-                }
-                await importer.CompleteAsync(ct).ConfigureAwait(false);
-            }
-
-            const string auditCopy = "COPY component_audit (code, action, actor, at, version, before, after) FROM STDIN (FORMAT BINARY)";
-            await using (var importer = await c.BeginBinaryImportAsync(auditCopy, ct).ConfigureAwait(false))
-            {
-                await foreach (var a in audit.WithCancellation(ct).ConfigureAwait(false))
-                {
-                    await importer.StartRowAsync(ct).ConfigureAwait(false);
-                    await importer.WriteAsync(a.Code, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(a.Action, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(a.Actor, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await importer.WriteAsync(PostGisGridStore.TruncateToMilliseconds(a.At), NpgsqlDbType.TimestampTz, ct).ConfigureAwait(false);
-                    if (a.Version is { } v) await importer.WriteAsync(v, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                    else await importer.WriteNullAsync(ct).ConfigureAwait(false);
-                    await WriteNullableAsync(importer, a.Before, NpgsqlDbType.Json, ct).ConfigureAwait(false);
-                    await WriteNullableAsync(importer, a.After, NpgsqlDbType.Json, ct).ConfigureAwait(false);
-                }
-                await importer.CompleteAsync(ct).ConfigureAwait(false);
-            }
-            componentsWritten?.Report(written);
-            return written;
+            return await RestoreRowsAsync(c, tx, classes, imports, components, audit, componentsWritten, ct).ConfigureAwait(false);
         }, ct);
+    }
+
+    /// <summary>
+    /// The census rows (classes upserted; imports with their ids, components and the audit trail by binary COPY into
+    /// tables the caller found empty) inside the caller's transaction.
+    /// </summary>
+    internal async Task<Result<long>> RestoreRowsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<ComponentClass> classes,
+        IReadOnlyList<CensusImportRecord> imports, IAsyncEnumerable<StoredComponent> components, IAsyncEnumerable<AuditRecord> audit,
+        IProgress<long>? componentsWritten, CancellationToken ct)
+    {
+        if (classes.Count > 0) await UpsertClassRowsAsync(c, tx, classes, ct).ConfigureAwait(false);
+        await using (var insert = new NpgsqlCommand(
+                         "INSERT INTO census_imports (id, imported_at, actor, source, row_count) VALUES ($1, $2, $3, $4, $5);", c, tx))
+        {
+            foreach (var i in imports)
+            {
+                insert.Parameters.Clear();
+                insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = i.Id });
+                insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = PostGisGridStore.TruncateToMilliseconds(i.ImportedAt) });
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = i.Actor });
+                insert.Parameters.Add(Nullable(i.Source, NpgsqlDbType.Text));
+                insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = i.RowCount });
+                await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
+        await using (var sync = new NpgsqlCommand(
+                         "SELECT setval(pg_get_serial_sequence('census_imports', 'id'), coalesce((SELECT max(id) FROM census_imports), 0) + 1, false);", c, tx))
+            await sync.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+
+        long written = 0;
+        await using (var importer = await c.BeginBinaryImportAsync(CopyCommand, ct).ConfigureAwait(false))
+        {
+            await foreach (var s in components.WithCancellation(ct).ConfigureAwait(false))
+            {
+                var k = s.Component;
+                await importer.StartRowAsync(ct).ConfigureAwait(false);
+                await importer.WriteAsync(k.Code.Value, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await importer.WriteAsync(k.Name, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await importer.WriteAsync(ToStored(k.Geometry), NpgsqlDbType.Geometry, ct).ConfigureAwait(false);
+                await importer.WriteAsync(GridTexts(k), NpgsqlDbType.Array | NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await WriteNullableAsync(importer, k.CompetentDepartment?.Value, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await WriteNullableAsync(importer, k.Owner, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await WriteNullableAsync(importer, k.Maintainer?.Value, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await importer.WriteAsync(CensusText.Label(k.Status), NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await importer.WriteAsync(k.FirstRecorded, NpgsqlDbType.Date, ct).ConfigureAwait(false);
+                await importer.WriteAsync(k.LastChanged, NpgsqlDbType.Date, ct).ConfigureAwait(false);
+                await importer.WriteAsync(CensusText.Label(k.Source), NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await importer.WriteAsync(k.Photos.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await WriteNullableAsync(importer, k.Remarks, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await WriteNullableAsync(importer, k.AttributesJson, NpgsqlDbType.Json, ct).ConfigureAwait(false);
+                await importer.WriteAsync(k.Version, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                if (s.ImportId is { } id) await importer.WriteAsync(id, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                else await importer.WriteNullAsync(ct).ConfigureAwait(false);
+                if (++written % 1000 == 0) componentsWritten?.Report(written);
+            }
+            await importer.CompleteAsync(ct).ConfigureAwait(false);
+        }
+
+        const string auditCopy = "COPY component_audit (code, action, actor, at, version, before, after) FROM STDIN (FORMAT BINARY)";
+        await using (var importer = await c.BeginBinaryImportAsync(auditCopy, ct).ConfigureAwait(false))
+        {
+            await foreach (var a in audit.WithCancellation(ct).ConfigureAwait(false))
+            {
+                await importer.StartRowAsync(ct).ConfigureAwait(false);
+                await importer.WriteAsync(a.Code, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await importer.WriteAsync(a.Action, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await importer.WriteAsync(a.Actor, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                await importer.WriteAsync(PostGisGridStore.TruncateToMilliseconds(a.At), NpgsqlDbType.TimestampTz, ct).ConfigureAwait(false);
+                if (a.Version is { } v) await importer.WriteAsync(v, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                else await importer.WriteNullAsync(ct).ConfigureAwait(false);
+                await WriteNullableAsync(importer, a.Before, NpgsqlDbType.Json, ct).ConfigureAwait(false);
+                await WriteNullableAsync(importer, a.After, NpgsqlDbType.Json, ct).ConfigureAwait(false);
+            }
+            await importer.CompleteAsync(ct).ConfigureAwait(false);
+        }
+        componentsWritten?.Report(written);
+        return written;
     }
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter importer, string? value, NpgsqlDbType type, CancellationToken ct) =>

@@ -21,7 +21,7 @@ namespace Geo.Storage.PostGis;
 /// sequences are handed out in commit order, so a dispatch reader polling "after N" never skips a late-committing row.
 /// Timestamps are kept to the millisecond, like the GeoPackage store.</para>
 /// </summary>
-public sealed class PostGisFindingStore : IFindingStore
+public sealed partial class PostGisFindingStore : IFindingStore, IFindingRestore
 {
     private const string RunColumns =
         "id, before_survey, after_survey, before_path, after_path, after_date, area_grids, area, parameters, software_version, state, started_at, finished_at, finding_count, before_dsm_path, after_dsm_path, problem, started_by";
@@ -66,36 +66,42 @@ public sealed class PostGisFindingStore : IFindingStore
         };
         return _db.WriteAsync<ChangeRun>(async (c, tx, ct) =>
         {
-            await using var insert = new NpgsqlCommand($"""
-                INSERT INTO change_runs ({RunColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-                ON CONFLICT (id) DO NOTHING;
-                """, c, tx);
-            insert.Parameters.Add(Text(stored.Id));
-            insert.Parameters.Add(Text(stored.BeforeSurveyId));
-            insert.Parameters.Add(Text(stored.AfterSurveyId));
-            insert.Parameters.Add(Text(stored.BeforePath));
-            insert.Parameters.Add(Text(stored.AfterPath));
-            insert.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = stored.AfterSurveyDate });
-            insert.Parameters.Add(new NpgsqlParameter
-            {
-                NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
-                Value = stored.Area?.GridCodes is { Count: > 0 } g ? g.ToArray() : DBNull.Value,
-            });
-            insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Geometry, Value = stored.Area?.Polygon is { } p ? Stored(p) : DBNull.Value });
-            insert.Parameters.Add(Text(stored.ParametersJson));
-            insert.Parameters.Add(Text(stored.SoftwareVersion));
-            insert.Parameters.Add(Text(FindingText.State(stored.State)));
-            insert.Parameters.Add(Time(stored.Started));
-            insert.Parameters.Add(Time(stored.Finished));
-            insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = stored.FindingCount });
-            insert.Parameters.Add(Text(stored.BeforeDsmPath));
-            insert.Parameters.Add(Text(stored.AfterDsmPath));
-            insert.Parameters.Add(Text(stored.Problem));
-            insert.Parameters.Add(Text(stored.StartedBy));
-            if (await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0)
+            if (await InsertRunAsync(c, tx, stored, ct).ConfigureAwait(false) == 0)
                 return Failure.Conflict(FindingCodes.RunExists, $"A run {run.Id} exists already.");
             return stored;
         }, ct);
+    }
+
+    /// <summary>Inserts a run as given (times already truncated); 0 when its id exists.</summary>
+    private static async Task<int> InsertRunAsync(NpgsqlConnection c, NpgsqlTransaction tx, ChangeRun stored, CancellationToken ct)
+    {
+        await using var insert = new NpgsqlCommand($"""
+            INSERT INTO change_runs ({RunColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+            ON CONFLICT (id) DO NOTHING;
+            """, c, tx);
+        insert.Parameters.Add(Text(stored.Id));
+        insert.Parameters.Add(Text(stored.BeforeSurveyId));
+        insert.Parameters.Add(Text(stored.AfterSurveyId));
+        insert.Parameters.Add(Text(stored.BeforePath));
+        insert.Parameters.Add(Text(stored.AfterPath));
+        insert.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = stored.AfterSurveyDate });
+        insert.Parameters.Add(new NpgsqlParameter
+        {
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
+            Value = stored.Area?.GridCodes is { Count: > 0 } g ? g.ToArray() : DBNull.Value,
+        });
+        insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Geometry, Value = stored.Area?.Polygon is { } p ? Stored(p) : DBNull.Value });
+        insert.Parameters.Add(Text(stored.ParametersJson));
+        insert.Parameters.Add(Text(stored.SoftwareVersion));
+        insert.Parameters.Add(Text(FindingText.State(stored.State)));
+        insert.Parameters.Add(Time(stored.Started));
+        insert.Parameters.Add(Time(stored.Finished));
+        insert.Parameters.Add(new NpgsqlParameter<int> { TypedValue = stored.FindingCount });
+        insert.Parameters.Add(Text(stored.BeforeDsmPath));
+        insert.Parameters.Add(Text(stored.AfterDsmPath));
+        insert.Parameters.Add(Text(stored.Problem));
+        insert.Parameters.Add(Text(stored.StartedBy));
+        return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     public Task<ChangeRun?> GetRunAsync(string id, CancellationToken ct = default) =>

@@ -25,26 +25,32 @@ public sealed partial class PostGisGridStore
             {
                 if (!(bool)(await empty.ExecuteScalarAsync(ct).ConfigureAwait(false))!) return StoreContentCheck.NotEmpty(Display);
             }
-
-            long written = 0;
-            foreach (var version in content.Versions)
-            {
-                await InsertVersionAsync(c, tx, version with { ImportedAt = TruncateToMilliseconds(version.ImportedAt) }, ct).ConfigureAwait(false);
-                var before = written;
-                var progress = gridsWritten is null ? null : new OffsetProgress(gridsWritten, before);
-                written += (long)await CopyGridsAsync(c, version.Number, content.Grids[version.Number], progress, ct).ConfigureAwait(false);
-            }
-            if (content.Departments.Count > 0) await UpsertDepartmentRowsAsync(c, tx, content.Departments, ct).ConfigureAwait(false);
-            var rules = await WriteRulesAsync(c, tx, content.Rules, ct).ConfigureAwait(false);
-            if (!rules.IsOk) return Result<int>.Fail(rules.Failures);
-            await InsertApiKeysAsync(c, tx, content.ApiKeys.Select(k => k with
-            {
-                CreatedAt = TruncateToMilliseconds(k.CreatedAt),
-                RevokedAt = k.RevokedAt is { } r ? TruncateToMilliseconds(r) : null,
-            }).ToList(), ct).ConfigureAwait(false);
-            gridsWritten?.Report(written);
-            return (int)written;
+            return await RestoreRowsAsync(c, tx, content, gridsWritten, ct).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The rows of <paramref name="content"/> (checked already, into tables the caller found empty), inside the caller's transaction.</summary>
+    internal async Task<Result<int>> RestoreRowsAsync(NpgsqlConnection c, NpgsqlTransaction tx, StoreContent content, IProgress<long>? gridsWritten,
+        CancellationToken ct)
+    {
+        long written = 0;
+        foreach (var version in content.Versions)
+        {
+            await InsertVersionAsync(c, tx, version with { ImportedAt = TruncateToMilliseconds(version.ImportedAt) }, ct).ConfigureAwait(false);
+            var before = written;
+            var progress = gridsWritten is null ? null : new OffsetProgress(gridsWritten, before);
+            written += (long)await CopyGridsAsync(c, version.Number, content.Grids[version.Number], progress, ct).ConfigureAwait(false);
+        }
+        if (content.Departments.Count > 0) await UpsertDepartmentRowsAsync(c, tx, content.Departments, ct).ConfigureAwait(false);
+        var rules = await WriteRulesAsync(c, tx, content.Rules, ct).ConfigureAwait(false);
+        if (!rules.IsOk) return Result<int>.Fail(rules.Failures);
+        await InsertApiKeysAsync(c, tx, content.ApiKeys.Select(k => k with
+        {
+            CreatedAt = TruncateToMilliseconds(k.CreatedAt),
+            RevokedAt = k.RevokedAt is { } r ? TruncateToMilliseconds(r) : null,
+        }).ToList(), ct).ConfigureAwait(false);
+        gridsWritten?.Report(written);
+        return (int)written;
     }
 
     /// <summary>Reports a running count offset by what earlier versions wrote, synchronously (no context hop).</summary>

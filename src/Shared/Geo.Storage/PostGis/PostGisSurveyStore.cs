@@ -47,52 +47,55 @@ public sealed class PostGisSurveyStore : ISurveyStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(survey);
         var stored = survey with { CreatedAt = PostGisGridStore.TruncateToMilliseconds(survey.CreatedAt) };
-        return _db.WriteAsync<Survey>(async (c, tx, ct) =>
+        return _db.WriteAsync<Survey>((c, tx, ct) => InsertRowAsync(c, tx, stored, ct), ct);
+    }
+
+    /// <summary>Checks and inserts one survey record inside the caller's transaction (also used by <c>geo store copy</c>).</summary>
+    internal static async Task<Result<Survey>> InsertRowAsync(NpgsqlConnection c, NpgsqlTransaction tx, Survey stored, CancellationToken ct)
+    {
+        if (stored.PairedDsmId is { } dsm)
         {
-            if (stored.PairedDsmId is { } dsm)
-            {
-                await using var check = new NpgsqlCommand("SELECT kind FROM surveys WHERE id = $1 FOR SHARE;", c, tx);
-                check.Parameters.Add(new NpgsqlParameter<string> { TypedValue = dsm.Value });
-                if (await check.ExecuteScalarAsync(ct).ConfigureAwait(false) as string != "dsm")
-                    return Failure.Invalid(SurveyFailureCodes.PairedDsmMissing, $"No DSM survey {dsm} is stored.");
-            }
-            await using (var dup = new NpgsqlCommand("SELECT id FROM surveys WHERE id = $1 OR (sha256 = $2 AND kind = $3) LIMIT 1;", c, tx))
-            {
-                dup.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stored.Id.Value });
-                dup.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stored.Sha256 });
-                dup.Parameters.Add(new NpgsqlParameter<string> { TypedValue = KindText(stored.Kind) });
-                if (await dup.ExecuteScalarAsync(ct).ConfigureAwait(false) is string existing) return Exists(existing);
-            }
-            // The revision row lock serialises writers, so the check above cannot race another instance's insert; ON
-            // CONFLICT is the belt to those braces (a writer outside this software).
-            await using var insert = new NpgsqlCommand($"""
-                INSERT INTO surveys ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-                ON CONFLICT DO NOTHING;
-                """, c, tx);
-            var p = insert.Parameters;
-            p.Add(new NpgsqlParameter<Geometry> { TypedValue = ToMultiPolygon(stored.Footprint), NpgsqlDbType = NpgsqlDbType.Geometry });
-            p.Add(new NpgsqlParameter<string> { TypedValue = stored.Id.Value });
-            p.Add(new NpgsqlParameter<string> { TypedValue = stored.Name });
-            p.Add(new NpgsqlParameter<DateOnly> { TypedValue = stored.FlightDate });
-            p.Add(new NpgsqlParameter<string> { TypedValue = KindText(stored.Kind) });
-            p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)stored.PairedDsmId?.Value ?? DBNull.Value });
-            p.Add(new NpgsqlParameter<double> { TypedValue = stored.BoundsLonLat.West });
-            p.Add(new NpgsqlParameter<double> { TypedValue = stored.BoundsLonLat.South });
-            p.Add(new NpgsqlParameter<double> { TypedValue = stored.BoundsLonLat.East });
-            p.Add(new NpgsqlParameter<double> { TypedValue = stored.BoundsLonLat.North });
-            p.Add(new NpgsqlParameter<double> { TypedValue = stored.GsdMetres });
-            p.Add(new NpgsqlParameter<int> { TypedValue = stored.Width });
-            p.Add(new NpgsqlParameter<int> { TypedValue = stored.Height });
-            p.Add(new NpgsqlParameter<int> { TypedValue = stored.Epsg });
-            p.Add(new NpgsqlParameter<string> { TypedValue = stored.Sha256 });
-            p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = stored.CreatedAt });
-            p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)stored.SourceName ?? DBNull.Value });
-            p.Add(new NpgsqlParameter<long> { TypedValue = stored.FileBytes });
-            p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Double, Value = stored.ValueMin is { } min ? min : DBNull.Value });
-            p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Double, Value = stored.ValueMax is { } max ? max : DBNull.Value });
-            if (await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0) return Exists(stored.Id.Value);
-            return stored;
-        }, ct);
+            await using var check = new NpgsqlCommand("SELECT kind FROM surveys WHERE id = $1 FOR SHARE;", c, tx);
+            check.Parameters.Add(new NpgsqlParameter<string> { TypedValue = dsm.Value });
+            if (await check.ExecuteScalarAsync(ct).ConfigureAwait(false) as string != "dsm")
+                return Failure.Invalid(SurveyFailureCodes.PairedDsmMissing, $"No DSM survey {dsm} is stored.");
+        }
+        await using (var dup = new NpgsqlCommand("SELECT id FROM surveys WHERE id = $1 OR (sha256 = $2 AND kind = $3) LIMIT 1;", c, tx))
+        {
+            dup.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stored.Id.Value });
+            dup.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stored.Sha256 });
+            dup.Parameters.Add(new NpgsqlParameter<string> { TypedValue = KindText(stored.Kind) });
+            if (await dup.ExecuteScalarAsync(ct).ConfigureAwait(false) is string existing) return Exists(existing);
+        }
+        // The revision row lock serialises writers, so the check above cannot race another instance's insert; ON
+        // CONFLICT is the belt to those braces (a writer outside this software).
+        await using var insert = new NpgsqlCommand($"""
+            INSERT INTO surveys ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+            ON CONFLICT DO NOTHING;
+            """, c, tx);
+        var p = insert.Parameters;
+        p.Add(new NpgsqlParameter<Geometry> { TypedValue = ToMultiPolygon(stored.Footprint), NpgsqlDbType = NpgsqlDbType.Geometry });
+        p.Add(new NpgsqlParameter<string> { TypedValue = stored.Id.Value });
+        p.Add(new NpgsqlParameter<string> { TypedValue = stored.Name });
+        p.Add(new NpgsqlParameter<DateOnly> { TypedValue = stored.FlightDate });
+        p.Add(new NpgsqlParameter<string> { TypedValue = KindText(stored.Kind) });
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)stored.PairedDsmId?.Value ?? DBNull.Value });
+        p.Add(new NpgsqlParameter<double> { TypedValue = stored.BoundsLonLat.West });
+        p.Add(new NpgsqlParameter<double> { TypedValue = stored.BoundsLonLat.South });
+        p.Add(new NpgsqlParameter<double> { TypedValue = stored.BoundsLonLat.East });
+        p.Add(new NpgsqlParameter<double> { TypedValue = stored.BoundsLonLat.North });
+        p.Add(new NpgsqlParameter<double> { TypedValue = stored.GsdMetres });
+        p.Add(new NpgsqlParameter<int> { TypedValue = stored.Width });
+        p.Add(new NpgsqlParameter<int> { TypedValue = stored.Height });
+        p.Add(new NpgsqlParameter<int> { TypedValue = stored.Epsg });
+        p.Add(new NpgsqlParameter<string> { TypedValue = stored.Sha256 });
+        p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = stored.CreatedAt });
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)stored.SourceName ?? DBNull.Value });
+        p.Add(new NpgsqlParameter<long> { TypedValue = stored.FileBytes });
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Double, Value = stored.ValueMin is { } min ? min : DBNull.Value });
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Double, Value = stored.ValueMax is { } max ? max : DBNull.Value });
+        if (await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 0) return Exists(stored.Id.Value);
+        return stored;
     }
 
     /// <inheritdoc />

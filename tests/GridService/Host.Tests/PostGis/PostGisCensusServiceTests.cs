@@ -75,12 +75,20 @@ public sealed class PostGisCensusServiceTests(PostgresFixture pg, ITestOutputHel
         Assert.Equal(0, Geo("samples", "generate", "--out", SamplesDir).Exit);
         var load = Geo("samples", "load", "--dir", SamplesDir, "--store", gpkg);
         Assert.True(load.Exit == 0, load.Err);
+        var permits = Path.Combine(_dir, "permits.geojson");
+        await File.WriteAllTextAsync(permits, """
+            {"type":"FeatureCollection","features":[{"type":"Feature","properties":{"number":"汝建许字2026-009","holder":"测试单位","valid_from":"2026-01-01"},
+             "geometry":{"type":"Polygon","coordinates":[[[112.84,34.16],[112.841,34.16],[112.841,34.161],[112.84,34.16]]]}}]}
+            """);
+        var permitted = Geo("permits", "import", permits, "--store", gpkg, "--crs", "EPSG:4490");
+        Assert.True(permitted.Exit == 0, permitted.Err);
         var cs = await pg.Cluster.CreateDatabaseAsync();
 
         var there = Geo("store", "copy", "--from", gpkg, "--to", cs);
         Assert.True(there.Exit == 0, there.Err);
         var components = File.ReadAllLines(Path.Combine(SamplesDir, "components.csv")).Length - 1;
         Assert.Contains($"{components} components (1 imports", there.Out);
+        Assert.Contains("1 permits", there.Out);
 
         var listed = Geo("components", "list", "--store", cs, "--class", "0118", "--limit", "3");
         Assert.True(listed.Exit == 0, listed.Err);
@@ -101,9 +109,15 @@ public sealed class PostGisCensusServiceTests(PostgresFixture pg, ITestOutputHel
         Assert.Contains($"{components + 1} components (2 imports", home.Out);
         var info = Geo("store", "info", "--store", back);
         Assert.Contains($"components:  {components + 1}", info.Out);
+        Assert.Contains("findings:    0 (0 change runs, 1 permits)", info.Out);
         var again = Geo("store", "copy", "--from", gpkg, "--to", cs);
         Assert.Equal(5, again.Exit);
         Assert.Contains("store_not_empty", again.Err);
+        Assert.Contains("--replace", again.Err);
+        var replaced = Geo("store", "copy", "--from", gpkg, "--to", cs, "--replace");
+        Assert.True(replaced.Exit == 0, replaced.Err);
+        Assert.Contains($"{components} components (1 imports", replaced.Out);
+        Assert.Contains($"components:  {components} ", Geo("store", "info", "--store", cs).Out);
     }
 
     [Fact]

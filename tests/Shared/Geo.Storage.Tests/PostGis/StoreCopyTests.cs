@@ -1,3 +1,4 @@
+using Geo.ChangeDetect.Findings;
 using Geo.GridService.Access;
 using Geo.GridService.Census;
 using Geo.GridService.Codes;
@@ -249,6 +250,212 @@ public sealed class StoreCopyTests(PostgresFixture pg) : IDisposable
         Assert.Equal("store_not_empty", result.Failure.Code);
         Assert.Empty(await postgis.ListGridVersionsAsync());
         Assert.Empty(await postgis.ListDepartmentsAsync());
+    }
+
+    // ---- change-detection data (issue #6: runs, findings, reviews, permits, outbox) -------------------------------------
+
+    private static (string, string) Case(Finding f) => ("0101", $$"""{"caseId":"{{f.Id}}","grid":"{{f.GridCode}}","review":"{{f.Review}}"}""");
+
+    /// <summary>
+    /// The findings domain through its public contract, with the contract suite's fixtures: a succeeded run of four
+    /// findings (one with no heights, grid or department; one permitted) of which one is confirmed, one dismissed then
+    /// confirmed (two outbox entries, three reviews), one dismissed; a failed, a cancelled run with a polygon area and
+    /// a run still running; two permits (a polygon and a two-part multipolygon, one open-ended).
+    /// </summary>
+    private static async Task FillFindingsAsync(IFindingStore store)
+    {
+        var t0 = FindingStoreContract.T0;
+        Assert.True((await store.ImportPermitsAsync([
+            new Permit("汝建许字2026-001", "汝州市第一建筑公司", new DateOnly(2026, 1, 1), new DateOnly(2026, 12, 31), FindingStoreContract.Square(112.84, 34.16, 0.001)),
+            new Permit("汝建许字2026-002", "个人 张某", new DateOnly(2026, 3, 1), null, Wkt(
+                "MULTIPOLYGON (((112.85 34.17, 112.851 34.17, 112.851 34.171, 112.85 34.17)), ((112.86 34.17, 112.861 34.17, 112.861 34.1712345678901, 112.86 34.17)))")),
+        ], "许可 2026.geojson")).IsOk);
+        var run = "r20260602083000123a1b2";
+        Assert.True((await store.AddRunAsync(FindingStoreContract.Run(run))).IsOk);
+        var complete = await store.CompleteRunAsync(run, [
+            FindingStoreContract.Make(run, 1),
+            FindingStoreContract.Make(run, 2, lon: 112.8412345678901, permitted: true, kind: ChangeKind.Extension),
+            FindingStoreContract.Make(run, 3, grid: null, dept: null, kind: ChangeKind.Demolition) with { MeanDh = null, MaxDh = null, Confidence = 0.5 },
+            FindingStoreContract.Make(run, 4, lat: 34.1623, kind: ChangeKind.Other),
+        ], t0.AddMinutes(5));
+        Assert.True(complete.IsOk, complete.IsOk ? "" : complete.Failure.ToString());
+        Assert.True((await store.ReviewAsync(new FindingReview($"{run}-00001", ReviewDecision.Confirm, "key:gis1", "现场核实：违建", t0.AddHours(1)), Case)).IsOk);
+        Assert.True((await store.ReviewAsync(new FindingReview($"{run}-00002", ReviewDecision.Dismiss, "key:gis1", null, t0.AddHours(2)), Case)).IsOk);
+        Assert.True((await store.ReviewAsync(new FindingReview($"{run}-00002", ReviewDecision.Confirm, "key:gis2", "复核改判", t0.AddHours(3)), Case)).IsOk);
+        Assert.True((await store.ReviewAsync(new FindingReview($"{run}-00004", ReviewDecision.Dismiss, "key:gis2", "阴影", t0.AddHours(4)), Case)).IsOk);
+        Assert.True((await store.AddRunAsync(FindingStoreContract.Run("r20260603000000000ffff"))).IsOk);
+        Assert.True((await store.EndRunAsync("r20260603000000000ffff", RunState.Failed, "The detector failed: 无法读取", t0.AddDays(1))).IsOk);
+        Assert.True((await store.AddRunAsync(FindingStoreContract.Run("r20260604000000000abcd") with
+        {
+            Area = new AreaLimit(null, FindingStoreContract.Square(112.83, 34.16, 0.0123456789)), BeforeDsmPath = "/s/before-dsm.tif", StartedBy = null,
+        })).IsOk);
+        Assert.True((await store.EndRunAsync("r20260604000000000abcd", RunState.Cancelled, "Cancelled on request.", t0.AddDays(2))).IsOk);
+        Assert.True((await store.AddRunAsync(FindingStoreContract.Run("r20260605000000000beef"))).IsOk);
+    }
+
+    [Fact]
+    public async Task Findings_GeoPackage_ToPostGis_AndBack_LoseNothing()
+    {
+        var path = NewPath();
+        await using var source = await GeoPackageGridStore.OpenAsync(path);
+        await FillAsync(source);
+        await using (var findings = await GeoPackageFindingStore.OpenAsync(path)) await FillFindingsAsync(findings);
+        await using var postgis = await PostGisGridStore.OpenAsync(await pg.Cluster.CreateDatabaseAsync());
+        var backPath = NewPath();
+        await using var back = await GeoPackageGridStore.OpenAsync(backPath);
+
+        var there = await StoreCopy.CopyAsync(source, postgis);
+        var home = await StoreCopy.CopyAsync(postgis, back);
+
+        Assert.True(there.IsOk, there.IsOk ? "" : there.Failure.ToString());
+        Assert.True(home.IsOk, home.IsOk ? "" : home.Failure.ToString());
+        Assert.Equal(new StoreCopyReport(2, 3, 2, 3, 2, Runs: 4, Findings: 4, Reviews: 4, OutboxEntries: 2, Permits: 2),
+            there.Value with { Classes = 0 });
+        Assert.Equal(there.Value, home.Value);
+        await using var original = await GeoPackageFindingStore.OpenAsync(path);
+        await using var inPostGis = PostGisFindingStore.On(postgis);
+        await using var final = await GeoPackageFindingStore.OpenAsync(backPath);
+        Assert.Null(await FindingComparer.FirstDifferenceAsync(original, inPostGis));
+        Assert.Null(await FindingComparer.FirstDifferenceAsync(original, final));
+
+        // What the API shows agrees too: the history of a finding, its review fields, the outbox a dispatcher reads.
+        var id = "r20260602083000123a1b2-00002";
+        Assert.Equal(await original.GetReviewsAsync(id), await final.GetReviewsAsync(id));
+        Assert.Equal(await original.GetFindingAsync(id) is { } f ? (f.Review, f.ReviewerKeyId, f.ReviewComment, f.ReviewedAt) : default,
+            await inPostGis.GetFindingAsync(id) is { } g ? (g.Review, g.ReviewerKeyId, g.ReviewComment, g.ReviewedAt) : default);
+        var outbox = await original.ReadOutboxAsync(0, 100);
+        Assert.Equal(outbox.Items, (await inPostGis.ReadOutboxAsync(0, 100)).Items);
+        Assert.Equal(outbox.Items, (await final.ReadOutboxAsync(0, 100)).Items);
+        Assert.Equal("现场核实：违建", (await final.GetFindingAsync("r20260602083000123a1b2-00001"))!.ReviewComment);
+        Assert.Equal(RunState.Running, (await inPostGis.GetRunAsync("r20260605000000000beef"))!.State);
+
+        // The copies go on from where the source was: a dispatcher's cursor stays valid, the next case comes after it.
+        foreach (IFindingStore copy in (IFindingStore[])[inPostGis, final])
+        {
+            var confirmed = await copy.ReviewAsync(new FindingReview("r20260602083000123a1b2-00004", ReviewDecision.Confirm, "key:admin", null,
+                FindingStoreContract.T0.AddDays(3)), Case);
+            Assert.True(confirmed.IsOk);
+            var next = await copy.ReadOutboxAsync(outbox.Next, 10);
+            Assert.Equal("r20260602083000123a1b2-00004", Assert.Single(next.Items).FindingId);
+            Assert.True(next.Next > outbox.Next);
+        }
+    }
+
+    [Fact]
+    public async Task Everything_GeoPackage_ToPostGis_IsOneTransaction_AFailureInTheLastPartLeavesTheTargetAsItWas()
+    {
+        // A legacy GeoPackage row PostGIS refuses (confidence above 1: the GeoPackage table has no check on it) makes the
+        // findings part, written last, fail after grids, census and surveys were written in the same transaction.
+        var path = NewPath();
+        await using var source = await GeoPackageGridStore.OpenAsync(path);
+        await FillAsync(source);
+        await using (var census = await GeoPackageCensusStore.OpenAsync(path))
+        await using (var surveys = await GeoPackageSurveyStore.OpenAsync(path))
+            await FillCensusAndSurveysAsync(census, surveys);
+        await using (var findings = await GeoPackageFindingStore.OpenAsync(path))
+        {
+            await FillFindingsAsync(findings);
+            Assert.True((await findings.AddRunAsync(FindingStoreContract.Run("r2099"))).IsOk);
+            Assert.True((await findings.CompleteRunAsync("r2099", [FindingStoreContract.Make("r2099", 1) with { Confidence = 1.5 }], FindingStoreContract.T0)).IsOk);
+        }
+        await using var postgis = await PostGisGridStore.OpenAsync(await pg.Cluster.CreateDatabaseAsync());
+        var revision = await postgis.GetRevisionAsync();
+        var steps = new List<StoreCopy.Step>();
+
+        var result = await StoreCopy.CopyAsync(source, postgis, new SyncProgress<StoreCopy.Step>(steps.Add));
+
+        Assert.False(result.IsOk);
+        Assert.Equal("store_constraint", result.Failure.Code);
+        Assert.Contains(steps, s => s.Phase == "census" && s.Done == 5002);
+        Assert.Contains(steps, s => s.Phase == "findings");
+        Assert.Empty(await postgis.ListGridVersionsAsync());
+        Assert.Empty(await postgis.ListDepartmentsAsync());
+        Assert.Empty(await postgis.ListApiKeysAsync());
+        await using (var census = PostGisCensusStore.On(postgis)) Assert.True(await census.IsCensusEmptyAsync());
+        Assert.Empty(await PostGisSurveyStore.On(postgis).ListAsync());
+        await using (var findings = PostGisFindingStore.On(postgis))
+        {
+            Assert.Empty(await findings.ListRunsAsync());
+            Assert.Empty(await findings.ListPermitsAsync());
+        }
+        Assert.Equal(revision, await postgis.GetRevisionAsync());
+    }
+
+    [Fact]
+    public async Task CancelledCopy_IntoAGeoPackage_LeavesItAsItWas()
+    {
+        await using var postgis = await PostGisGridStore.OpenAsync(await pg.Cluster.CreateDatabaseAsync());
+        await FillAsync(postgis);
+        await using (var census = PostGisCensusStore.On(postgis)) await FillCensusAndSurveysAsync(census, PostGisSurveyStore.On(postgis));
+        await using (var findings = PostGisFindingStore.On(postgis)) await FillFindingsAsync(findings);
+        var path = NewPath();
+        await using var target = await GeoPackageGridStore.OpenAsync(path);
+        var revision = await target.GetRevisionAsync();
+        using var cancel = new CancellationTokenSource();
+        // Cancelled from inside the copy, in the middle of the components (the census reports every 1,000 rows).
+        var progress = new SyncProgress<StoreCopy.Step>(s =>
+        {
+            if (s.Phase == "census" && s.Done >= 2000) cancel.Cancel();
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => StoreCopy.CopyAsync(postgis, target, progress, cancel.Token));
+
+        Assert.Empty(await target.ListGridVersionsAsync());
+        Assert.Empty(await target.ListDepartmentsAsync());
+        Assert.Equal(revision, await target.GetRevisionAsync());
+        await using (var census = await GeoPackageCensusStore.OpenAsync(path))
+        {
+            Assert.Equal(0, await census.CountAsync());
+            Assert.True(await census.IsCensusEmptyAsync());
+        }
+        // And the file takes the whole copy afterwards.
+        var again = await StoreCopy.CopyAsync(postgis, target);
+        Assert.True(again.IsOk, again.IsOk ? "" : again.Failure.ToString());
+        Assert.Equal(5002, again.Value.Components);
+        Assert.Equal(4, again.Value.Findings);
+        // Replacing a full GeoPackage (components with their grid rows and R*Tree, findings, outbox) gives the same copy.
+        var replaced = await StoreCopy.CopyAsync(postgis, target, new StoreCopyOptions(Replace: true));
+        Assert.True(replaced.IsOk, replaced.IsOk ? "" : replaced.Failure.ToString());
+        Assert.Equal(again.Value, replaced.Value);
+        await using (var census = await GeoPackageCensusStore.OpenAsync(path))
+            Assert.Null(await CensusComparer.FirstDifferenceAsync(PostGisCensusStore.On(postgis), census));
+    }
+
+    [Fact]
+    public async Task CopyIntoAStoreWithFindings_IsRefused_UnlessReplace_AndAFailedReplaceKeepsTheOldContent()
+    {
+        await using var postgis = await PostGisGridStore.OpenAsync(await pg.Cluster.CreateDatabaseAsync());
+        await using (var findings = PostGisFindingStore.On(postgis))
+            Assert.True((await findings.AddRunAsync(FindingStoreContract.Run("r-old"))).IsOk);
+        var path = NewPath();
+        await using var source = await GeoPackageGridStore.OpenAsync(path);
+        await FillAsync(source);
+        await using (var findings = await GeoPackageFindingStore.OpenAsync(path)) await FillFindingsAsync(findings);
+
+        var refused = await StoreCopy.CopyAsync(source, postgis);
+        Assert.Equal("store_not_empty", refused.Failure.Code);
+        Assert.Contains("change_runs", refused.Failure.Message);
+
+        var replaced = await StoreCopy.CopyAsync(source, postgis, new StoreCopyOptions(Replace: true));
+        Assert.True(replaced.IsOk, replaced.IsOk ? "" : replaced.Failure.ToString());
+        await using var inPostGis = PostGisFindingStore.On(postgis);
+        Assert.Null(await inPostGis.GetRunAsync("r-old"));
+        await using (var original = await GeoPackageFindingStore.OpenAsync(path))
+            Assert.Null(await FindingComparer.FirstDifferenceAsync(original, inPostGis));
+
+        // A replacing copy that fails deletes nothing: the previous copy is all still there.
+        await using var bad = await GeoPackageGridStore.OpenAsync(NewPath());
+        await bad.UpsertDepartmentsAsync([new(DepartmentCode.FromTrusted("ZZ"), "新部门", null, null)]);
+        await using (var findings = await GeoPackageFindingStore.OpenAsync(bad.FilePath))
+        {
+            Assert.True((await findings.AddRunAsync(FindingStoreContract.Run("r2099"))).IsOk);
+            Assert.True((await findings.CompleteRunAsync("r2099", [FindingStoreContract.Make("r2099", 1) with { Confidence = 7 }], FindingStoreContract.T0)).IsOk);
+        }
+        var failed = await StoreCopy.CopyAsync(bad, postgis, new StoreCopyOptions(Replace: true));
+        Assert.Equal("store_constraint", failed.Failure.Code);
+        Assert.Equal(2, (await postgis.ListGridVersionsAsync()).Count);
+        Assert.Equal(["CGJ", "SW"], (await postgis.ListDepartmentsAsync()).Select(d => d.Code.Value));
+        Assert.Equal(4, (await inPostGis.ListRunsAsync()).Count);
     }
 
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
