@@ -88,40 +88,8 @@ internal static class GeoPackageCensusSchema
             VALUES ('components', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
 
             CREATE VIRTUAL TABLE rtree_components_geom USING rtree(id, minx, maxx, miny, maxy);
-
-            CREATE TRIGGER rtree_components_geom_update1 AFTER UPDATE OF geom ON components
-              WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
-            BEGIN
-              INSERT OR REPLACE INTO rtree_components_geom VALUES (
-                NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
-            END;
-
-            CREATE TRIGGER rtree_components_geom_update2 AFTER UPDATE OF geom ON components
-              WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
-            BEGIN
-              DELETE FROM rtree_components_geom WHERE id = OLD.fid;
-            END;
-
-            CREATE TRIGGER rtree_components_geom_update3 AFTER UPDATE ON components
-              WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
-            BEGIN
-              DELETE FROM rtree_components_geom WHERE id = OLD.fid;
-              INSERT OR REPLACE INTO rtree_components_geom VALUES (
-                NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
-            END;
-
-            CREATE TRIGGER rtree_components_geom_update4 AFTER UPDATE ON components
-              WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
-            BEGIN
-              DELETE FROM rtree_components_geom WHERE id IN (OLD.fid, NEW.fid);
-            END;
-
-            CREATE TRIGGER rtree_components_geom_delete AFTER DELETE ON components
-              WHEN old.geom NOT NULL
-            BEGIN
-              DELETE FROM rtree_components_geom WHERE id = OLD.fid;
-            END;
             """);
+        GeoPackageSchema.Execute(c, tx, RtreeMaintenanceTriggers);
         GeoPackageSchema.Execute(c, tx, InsertTrigger);
     }
 
@@ -206,40 +174,8 @@ internal static class GeoPackageCensusSchema
             ALTER TABLE components_v5 RENAME TO components;
             CREATE INDEX ix_components_status ON components(status);
             CREATE INDEX ix_components_grid ON components(grid_code);
-
-            CREATE TRIGGER rtree_components_geom_update1 AFTER UPDATE OF geom ON components
-              WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
-            BEGIN
-              INSERT OR REPLACE INTO rtree_components_geom VALUES (
-                NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
-            END;
-
-            CREATE TRIGGER rtree_components_geom_update2 AFTER UPDATE OF geom ON components
-              WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
-            BEGIN
-              DELETE FROM rtree_components_geom WHERE id = OLD.fid;
-            END;
-
-            CREATE TRIGGER rtree_components_geom_update3 AFTER UPDATE ON components
-              WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
-            BEGIN
-              DELETE FROM rtree_components_geom WHERE id = OLD.fid;
-              INSERT OR REPLACE INTO rtree_components_geom VALUES (
-                NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
-            END;
-
-            CREATE TRIGGER rtree_components_geom_update4 AFTER UPDATE ON components
-              WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
-            BEGIN
-              DELETE FROM rtree_components_geom WHERE id IN (OLD.fid, NEW.fid);
-            END;
-
-            CREATE TRIGGER rtree_components_geom_delete AFTER DELETE ON components
-              WHEN old.geom NOT NULL
-            BEGIN
-              DELETE FROM rtree_components_geom WHERE id = OLD.fid;
-            END;
             """);
+        GeoPackageSchema.Execute(c, tx, RtreeMaintenanceTriggers);
         GeoPackageSchema.Execute(c, tx, InsertTrigger);
         GeoPackageSchema.Execute(c, tx, CheckTriggers);
     }
@@ -265,6 +201,45 @@ internal static class GeoPackageCensusSchema
             OR NEW.version < 1
         BEGIN
           SELECT RAISE(ABORT, 'components: fid must be the 16-digit code as a number; status, data_source or version out of range');
+        END;
+        """;
+
+    /// <summary>
+    /// The standard GeoPackage R*Tree triggers that keep <c>rtree_components_geom</c> right on updates and deletes (the
+    /// insert trigger is <see cref="InsertTrigger"/>, which bulk loads drop and re-create).
+    /// </summary>
+    public const string RtreeMaintenanceTriggers = """
+        CREATE TRIGGER rtree_components_geom_update1 AFTER UPDATE OF geom ON components
+          WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+        BEGIN
+          INSERT OR REPLACE INTO rtree_components_geom VALUES (
+            NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
+        END;
+
+        CREATE TRIGGER rtree_components_geom_update2 AFTER UPDATE OF geom ON components
+          WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
+        BEGIN
+          DELETE FROM rtree_components_geom WHERE id = OLD.fid;
+        END;
+
+        CREATE TRIGGER rtree_components_geom_update3 AFTER UPDATE ON components
+          WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+        BEGIN
+          DELETE FROM rtree_components_geom WHERE id = OLD.fid;
+          INSERT OR REPLACE INTO rtree_components_geom VALUES (
+            NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
+        END;
+
+        CREATE TRIGGER rtree_components_geom_update4 AFTER UPDATE ON components
+          WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
+        BEGIN
+          DELETE FROM rtree_components_geom WHERE id IN (OLD.fid, NEW.fid);
+        END;
+
+        CREATE TRIGGER rtree_components_geom_delete AFTER DELETE ON components
+          WHEN old.geom NOT NULL
+        BEGIN
+          DELETE FROM rtree_components_geom WHERE id = OLD.fid;
         END;
         """;
 

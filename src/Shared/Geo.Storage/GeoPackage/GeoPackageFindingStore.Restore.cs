@@ -55,47 +55,11 @@ public sealed partial class GeoPackageFindingStore
         foreach (var run in content.Runs) InsertRun(c, tx, run);
 
         long findings = 0;
-        using (var insert = Command(c, tx, $"""
-                   INSERT INTO findings ({FindingColumns}) VALUES ($id, $run, $geom, $area, $kind, $mean, $max, $conf, $grid, $dept,
-                     $permitted, $permit, $review, $reviewer, $comment, $reviewedAt);
-                   """))
+        using (var rows = new FindingRows(c, tx))
         {
-            var id = insert.Parameters.Add("$id", SqliteType.Text);
-            var run = insert.Parameters.Add("$run", SqliteType.Text);
-            var geom = insert.Parameters.Add("$geom", SqliteType.Blob);
-            var area = insert.Parameters.Add("$area", SqliteType.Real);
-            var kind = insert.Parameters.Add("$kind", SqliteType.Text);
-            var mean = insert.Parameters.Add("$mean", SqliteType.Real);
-            var max = insert.Parameters.Add("$max", SqliteType.Real);
-            var conf = insert.Parameters.Add("$conf", SqliteType.Real);
-            var grid = insert.Parameters.Add("$grid", SqliteType.Text);
-            var dept = insert.Parameters.Add("$dept", SqliteType.Text);
-            var permitted = insert.Parameters.Add("$permitted", SqliteType.Integer);
-            var permit = insert.Parameters.Add("$permit", SqliteType.Text);
-            var review = insert.Parameters.Add("$review", SqliteType.Text);
-            var reviewer = insert.Parameters.Add("$reviewer", SqliteType.Text);
-            var comment = insert.Parameters.Add("$comment", SqliteType.Text);
-            var reviewedAt = insert.Parameters.Add("$reviewedAt", SqliteType.Text);
-            insert.Prepare();
             await foreach (var f in content.Findings.WithCancellation(ct).ConfigureAwait(false))
             {
-                id.Value = f.Id;
-                run.Value = f.RunId;
-                geom.Value = WritePolygon(f.Polygon);
-                area.Value = f.AreaM2;
-                kind.Value = FindingText.Kind(f.Kind);
-                mean.Value = (object?)f.MeanDh ?? DBNull.Value;
-                max.Value = (object?)f.MaxDh ?? DBNull.Value;
-                conf.Value = f.Confidence;
-                grid.Value = (object?)f.GridCode ?? DBNull.Value;
-                dept.Value = (object?)f.DepartmentCode ?? DBNull.Value;
-                permitted.Value = f.Permitted ? 1 : 0;
-                permit.Value = (object?)f.PermitId ?? DBNull.Value;
-                review.Value = FindingText.Review(f.Review);
-                reviewer.Value = (object?)f.ReviewerKeyId ?? DBNull.Value;
-                comment.Value = (object?)f.ReviewComment ?? DBNull.Value;
-                reviewedAt.Value = f.ReviewedAt is { } ra ? SqlText.FromTimestamp(ra) : DBNull.Value;
-                insert.ExecuteNonQuery();
+                rows.Insert(f, asPending: false);
                 findings++;
             }
         }

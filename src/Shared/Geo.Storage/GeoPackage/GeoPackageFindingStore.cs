@@ -21,7 +21,7 @@ public sealed partial class GeoPackageFindingStore : IFindingStore, IFindingRest
     private const string RunColumns =
         "id, before_survey, after_survey, before_path, after_path, after_date, area_grids, area_wkt, parameters, software_version, state, started_at, finished_at, finding_count, before_dsm_path, after_dsm_path, problem, started_by";
 
-    private const string FindingColumns =
+    internal const string FindingColumns =
         "id, run_id, geom, area_m2, kind, mean_dh, max_dh, confidence, grid_code, department_code, permitted, permit_number, review, reviewer, review_comment, reviewed_at";
 
     private readonly string _connectionString;
@@ -120,40 +120,13 @@ public sealed partial class GeoPackageFindingStore : IFindingStore, IFindingRest
             if (run is null) return Failure.NotFound(FindingCodes.RunNotFound, $"There is no run {runId}.");
             if (run.State != RunState.Running)
                 return Failure.Conflict(FindingCodes.RunNotRunning, $"Run {runId} is {FindingText.State(run.State)}, not running: its findings are not stored.");
-            using (var insert = Command(c, tx, $"""
-                       INSERT INTO findings ({FindingColumns}) VALUES ($id, $run, $geom, $area, $kind, $mean, $max, $conf, $grid, $dept,
-                         $permitted, $permit, 'pending', NULL, NULL, NULL);
-                       """))
+            using (var rows = new FindingRows(c, tx))
             {
-                var id = insert.Parameters.Add("$id", SqliteType.Text);
-                insert.Parameters.AddWithValue("$run", runId);
-                var geom = insert.Parameters.Add("$geom", SqliteType.Blob);
-                var area = insert.Parameters.Add("$area", SqliteType.Real);
-                var kind = insert.Parameters.Add("$kind", SqliteType.Text);
-                var mean = insert.Parameters.Add("$mean", SqliteType.Real);
-                var max = insert.Parameters.Add("$max", SqliteType.Real);
-                var conf = insert.Parameters.Add("$conf", SqliteType.Real);
-                var grid = insert.Parameters.Add("$grid", SqliteType.Text);
-                var dept = insert.Parameters.Add("$dept", SqliteType.Text);
-                var permitted = insert.Parameters.Add("$permitted", SqliteType.Integer);
-                var permit = insert.Parameters.Add("$permit", SqliteType.Text);
-                insert.Prepare();
                 foreach (var f in findings)
                 {
-                    id.Value = f.Id;
-                    geom.Value = WritePolygon(f.Polygon);
-                    area.Value = f.AreaM2;
-                    kind.Value = FindingText.Kind(f.Kind);
-                    mean.Value = (object?)f.MeanDh ?? DBNull.Value;
-                    max.Value = (object?)f.MaxDh ?? DBNull.Value;
-                    conf.Value = f.Confidence;
-                    grid.Value = (object?)f.GridCode ?? DBNull.Value;
-                    dept.Value = (object?)f.DepartmentCode ?? DBNull.Value;
-                    permitted.Value = f.Permitted ? 1 : 0;
-                    permit.Value = (object?)f.PermitId ?? DBNull.Value;
                     try
                     {
-                        insert.ExecuteNonQuery();
+                        rows.Insert(f with { RunId = runId }, asPending: true);
                     }
                     catch (SqliteException e) when (e.SqliteErrorCode == 19)
                     {
@@ -421,7 +394,7 @@ public sealed partial class GeoPackageFindingStore : IFindingStore, IFindingRest
         r.IsDBNull(15) ? null : SqlText.ToTimestamp(r.GetString(15)));
 
     /// <summary>A finding polygon as a GeoPackage blob: POLYGON, SRID 4490, XY.</summary>
-    private static byte[] WritePolygon(Polygon p)
+    internal static byte[] WritePolygon(Polygon p)
     {
         var copy = GeoPackageBlob.Factory.CreatePolygon((LinearRing)p.ExteriorRing.Copy(), p.InteriorRings.Select(h => (LinearRing)h.Copy()).ToArray());
         return new GeoPackageGeoWriter { HandleOrdinates = Ordinates.XY }.Write(copy);
@@ -453,4 +426,66 @@ public sealed partial class GeoPackageFindingStore : IFindingStore, IFindingRest
             _writeLock.Dispose();
         }
     }
+}
+
+/// <summary>
+/// The one prepared <c>INSERT INTO findings</c> of the GeoPackage store: a run's completion writes its findings as
+/// pending, a restore writes them with their review state as stored.
+/// </summary>
+internal sealed class FindingRows : IDisposable
+{
+    private readonly SqliteCommand _insert;
+    private readonly SqliteParameter _id, _run, _geom, _area, _kind, _mean, _max, _conf, _grid, _dept, _permitted, _permit,
+        _review, _reviewer, _comment, _reviewedAt;
+
+    public FindingRows(SqliteConnection c, SqliteTransaction tx)
+    {
+        _insert = c.CreateCommand();
+        _insert.Transaction = tx;
+        _insert.CommandText = $"""
+            INSERT INTO findings ({GeoPackageFindingStore.FindingColumns}) VALUES ($id, $run, $geom, $area, $kind, $mean, $max, $conf, $grid, $dept,
+              $permitted, $permit, $review, $reviewer, $comment, $reviewedAt);
+            """;
+        _id = _insert.Parameters.Add("$id", SqliteType.Text);
+        _run = _insert.Parameters.Add("$run", SqliteType.Text);
+        _geom = _insert.Parameters.Add("$geom", SqliteType.Blob);
+        _area = _insert.Parameters.Add("$area", SqliteType.Real);
+        _kind = _insert.Parameters.Add("$kind", SqliteType.Text);
+        _mean = _insert.Parameters.Add("$mean", SqliteType.Real);
+        _max = _insert.Parameters.Add("$max", SqliteType.Real);
+        _conf = _insert.Parameters.Add("$conf", SqliteType.Real);
+        _grid = _insert.Parameters.Add("$grid", SqliteType.Text);
+        _dept = _insert.Parameters.Add("$dept", SqliteType.Text);
+        _permitted = _insert.Parameters.Add("$permitted", SqliteType.Integer);
+        _permit = _insert.Parameters.Add("$permit", SqliteType.Text);
+        _review = _insert.Parameters.Add("$review", SqliteType.Text);
+        _reviewer = _insert.Parameters.Add("$reviewer", SqliteType.Text);
+        _comment = _insert.Parameters.Add("$comment", SqliteType.Text);
+        _reviewedAt = _insert.Parameters.Add("$reviewedAt", SqliteType.Text);
+        _insert.Prepare();
+    }
+
+    /// <summary>Writes one finding; <paramref name="asPending"/> stores it unreviewed whatever its review fields say.</summary>
+    public void Insert(Finding f, bool asPending)
+    {
+        _id.Value = f.Id;
+        _run.Value = f.RunId;
+        _geom.Value = GeoPackageFindingStore.WritePolygon(f.Polygon);
+        _area.Value = f.AreaM2;
+        _kind.Value = FindingText.Kind(f.Kind);
+        _mean.Value = (object?)f.MeanDh ?? DBNull.Value;
+        _max.Value = (object?)f.MaxDh ?? DBNull.Value;
+        _conf.Value = f.Confidence;
+        _grid.Value = (object?)f.GridCode ?? DBNull.Value;
+        _dept.Value = (object?)f.DepartmentCode ?? DBNull.Value;
+        _permitted.Value = f.Permitted ? 1 : 0;
+        _permit.Value = (object?)f.PermitId ?? DBNull.Value;
+        _review.Value = asPending ? "pending" : FindingText.Review(f.Review);
+        _reviewer.Value = asPending ? DBNull.Value : (object?)f.ReviewerKeyId ?? DBNull.Value;
+        _comment.Value = asPending ? DBNull.Value : (object?)f.ReviewComment ?? DBNull.Value;
+        _reviewedAt.Value = !asPending && f.ReviewedAt is { } at ? SqlText.FromTimestamp(at) : DBNull.Value;
+        _insert.ExecuteNonQuery();
+    }
+
+    public void Dispose() => _insert.Dispose();
 }

@@ -276,15 +276,17 @@ public sealed class MvtEncoder(MvtOptions? options = null)
         if (t1 < 1) { x1 = ox + t1 * dx; y1 = oy + t1 * dy; }
         if (t0 > 0) { x0 = ox + t0 * dx; y0 = oy + t0 * dy; }
         return true;
+    }
 
-        static bool Edge(double p, double q, ref double a, ref double b)
-        {
-            if (p == 0) return q >= 0;
-            var r = q / p;
-            if (p < 0) { if (r > b) return false; if (r > a) a = r; }
-            else { if (r < a) return false; if (r < b) b = r; }
-            return true;
-        }
+    /// <summary>One Liang-Barsky half-plane test: narrows the segment's parameter range [a, b] to the half-plane
+    /// p·t ≤ q; false when nothing of the segment is left.</summary>
+    private static bool Edge(double p, double q, ref double a, ref double b)
+    {
+        if (p == 0) return q >= 0;
+        var r = q / p;
+        if (p < 0) { if (r > b) return false; if (r > a) a = r; }
+        else { if (r < a) return false; if (r < b) b = r; }
+        return true;
     }
 
     private void EncodePolygon(Polygon poly)
@@ -354,15 +356,6 @@ public sealed class MvtEncoder(MvtOptions? options = null)
         }
 
         return crossings;
-
-        static bool Edge(double p, double q, ref double a, ref double b)
-        {
-            if (p == 0) return q >= 0;
-            var r = q / p;
-            if (p < 0) { if (r > b) return false; if (r > a) a = r; }
-            else { if (r < a) return false; if (r < b) b = r; }
-            return true;
-        }
     }
 
     /// <summary>A closed ring clipped to the box, one half-plane after the other; the result is closed (or empty).</summary>
