@@ -69,6 +69,10 @@ public sealed class GeoOptions
     /// <summary>Bytes of encoded raster tiles kept in memory (default 256 MiB).</summary>
     public long TileCacheBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>Bytes of encoded vector tiles (MVT) kept in memory (default 64 MiB; 0 disables the cache, every tile is
+    /// rendered from the in-memory layer data on each request).</summary>
+    public long VectorTileCacheBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Raster tile renders running at once (SECURITY A5); 0 = twice the processor count.</summary>
     public int TileRenderConcurrency { get; set; }
 

@@ -25,7 +25,7 @@ public static class TilesApi
             new GridTileSource(sp.GetRequiredService<OwnershipService>(), sp.GetRequiredService<Geo.GridService.Storage.IGridStore>()),
             new ComponentLayerSource(sp.GetService<IComponentTileFeed>() ?? new EmptyComponentFeed()),
             new FindingLayerSource(sp.GetService<IFindingTileFeed>() ?? new EmptyFindingFeed()),
-        ], new VectorTileCache(CacheBytes));
+        ], new VectorTileCache(Math.Max(0, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<GeoOptions>>().Value.VectorTileCacheBytes)));
         var group = app.MapGroup("/api/v1/tiles").WithTags("Tiles 瓦片").RequireAuthorization(Policies.Read);
         group.MapGet("/{layer}/{z}/{x}/{file}", (string layer, string z, string x, string file, HttpContext http, CancellationToken ct) =>
                 GetTile(tiles, layer, z, x, file, http, ct)).WithName("GetVectorTile")
@@ -42,9 +42,6 @@ public static class TilesApi
 
     private static readonly System.Text.Json.JsonSerializerOptions JsonOut =
         new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    /// <summary>Byte budget of the rendered-tile cache.</summary>
-    public const long CacheBytes = 64L * 1024 * 1024;
 
     private static async Task<IResult> GetTile(VectorTileService tiles, string layer, string z, string x, string file, HttpContext http, CancellationToken ct)
     {

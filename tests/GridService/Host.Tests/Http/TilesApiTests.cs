@@ -171,4 +171,16 @@ public class TilesApiTests(ServiceFixture service) : IClassFixture<ServiceFixtur
         using var c = service.Client();
         Assert.Equal(HttpStatusCode.OK, (await c.GetAsync("/api/v1/tiles/grids.json")).StatusCode);
     }
+
+    [Fact]
+    public async Task With_the_vector_tile_cache_off_every_request_renders_and_gets_the_same_tile_and_etag()
+    {
+        await using var uncached = await TestService.StartAsync(o => o.VectorTileCacheBytes = 0);
+        using var c = uncached.Client();
+        var first = await c.GetAsync(Url("grids", Centre14));
+        var second = await c.GetAsync(Url("grids", Centre14));
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(first.Headers.ETag, second.Headers.ETag);
+        Assert.Equal(await first.Content.ReadAsByteArrayAsync(), await second.Content.ReadAsByteArrayAsync());
+    }
 }
