@@ -59,8 +59,9 @@ wrk.body = f:read("*a")
 f:close()
 wrk.headers["Content-Type"] = "application/json"
 LUA
-# Warm up (JIT tiering), then measure.
-wrk -t1 -c2 -d5s -s "$work/single.lua" "http://127.0.0.1:$port" >/dev/null
+# Warm up, then measure. 15 s: tiered compilation of a fresh service (startup code included) goes on for 10-20 s of
+# load on 2 cores, and the rates of 5-second rounds right after the start were half those of later ones.
+wrk -t1 -c2 -d15s -s "$work/single.lua" "http://127.0.0.1:$port" >/dev/null
 wrk -t1 -c2 -d"${secs}s" --latency -s "$work/single.lua" "http://127.0.0.1:$port" >"$work/wrk-single.txt"
 wrk -t1 -c2 -d5s -s "$work/batch.lua" "http://127.0.0.1:$port/api/v1/ownership/batch" >/dev/null
 wrk -t1 -c2 -d"${secs}s" --latency -s "$work/batch.lua" "http://127.0.0.1:$port/api/v1/ownership/batch" >"$work/wrk-batch.txt"
@@ -82,7 +83,7 @@ cat >"$work/pg.sql" <<SQL
 \set yi random(0, 1000000)
 SELECT code FROM grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint($minx + :xi * ($maxx - $minx) / 1000000.0, $miny + :yi * ($maxy - $miny) / 1000000.0), 4490)) ORDER BY code LIMIT 1;
 SQL
-pgbench -h 127.0.0.1 -p $pgport -U postgres -n -M prepared -c 2 -j 1 -T 5 -f "$work/pg.sql" bench >/dev/null 2>&1
+pgbench -h 127.0.0.1 -p $pgport -U postgres -n -M prepared -c 2 -j 1 -T 15 -f "$work/pg.sql" bench >/dev/null 2>&1
 pgbench -h 127.0.0.1 -p $pgport -U postgres -n -M prepared -c 2 -j 1 -T "$secs" -f "$work/pg.sql" -r --log --log-prefix="$work/pgblog" bench >"$work/pgbench.txt" 2>&1
 
 # --- report -------------------------------------------------------------------------------------------------------

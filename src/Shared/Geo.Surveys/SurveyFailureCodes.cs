@@ -32,6 +32,9 @@ public static class SurveyFailureCodes
     public const string UploadEmpty = "upload_empty";
     /// <summary>Converting to a COG failed (corrupt pixels found while decoding). Invalid.</summary>
     public const string ConversionFailed = "conversion_failed";
+    /// <summary>The conversion worker process ended without an answer (a decoder crash, a resource limit, a kill):
+    /// that file is not stored, the service runs on. Invalid (SECURITY O3).</summary>
+    public const string ConversionCrashed = "conversion_crashed";
     /// <summary>No such ingest job. NotFound.</summary>
     public const string JobNotFound = "job_not_found";
     /// <summary>The disk is full. Unavailable (SECURITY U12).</summary>

@@ -1,9 +1,5 @@
-using System.Globalization;
 using System.Security.Cryptography;
-using Geo.Gdal;
-using Geo.Spatial.Crs;
 using Geo.Spatial.Failures;
-using NetTopologySuite.Geometries;
 
 namespace Geo.Surveys;
 
@@ -23,20 +19,22 @@ public sealed record SurveySubmission(
     string? SourceName = null);
 
 /// <summary>
-/// Registers a survey: checks the file with <see cref="SurveyInspector"/> before any pixel is read (GTiff only,
-/// georeferenced, north-up, square pixels, sane size, supported CRS) and that its extent lies inside the city, hashes
-/// it (SHA-256: the same file twice is recognised, <c>survey_exists</c>), converts it to a Cloud-Optimized GeoTIFF
-/// with overviews through GDAL in process (orthophoto: JPEG in YCbCr, alpha as a mask; DSM: Float32, DEFLATE with
-/// the floating-point predictor), traces the valid-data footprint from the mask at an overview, and stores the record.
+/// Registers a survey: the <see cref="ISurveyConverter"/> checks the file before any pixel is read, converts it to a
+/// Cloud-Optimized GeoTIFF with overviews and traces its footprint (<see cref="SurveyConversion"/>: in this process, or
+/// in a worker process so that a decoder crash cannot end the service); meanwhile this class hashes the file
+/// (SHA-256: the same file twice is recognised, <c>survey_exists</c>, and the conversion is stopped), then stores the
+/// record.
 /// <para>Crash safety: the COG is written as <c>.partial-{id}.tif</c>, renamed into place, then the record is
 /// committed in one transaction. A survey is visible only through its record, so a kill at any point leaves no half
 /// survey; <see cref="SurveyFiles.Sweep"/> removes the leftovers (partials, orphans) at the next start.</para>
-/// <para>Progress: 0-0.9 conversion (GDAL's own callback; the SHA-256 runs beside it on another core), then footprint and store.</para>
+/// <para>Progress: 0-0.95 conversion (GDAL's own callback; the SHA-256 runs beside it on another core), then footprint and store.</para>
 /// </summary>
-public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
+public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options, ISurveyConverter? converter = null)
 {
+    private readonly ISurveyConverter _converter = converter ?? SurveyConversion.InProcess;
+
     /// <summary>CRSs the product transforms (Geo.Spatial's CoordinateConverter), the subset of the inspector's list accepted here.</summary>
-    public static IReadOnlySet<int> SupportedEpsg { get; } = new HashSet<int> { 4326, 4490, 4547, 3857 };
+    public static IReadOnlySet<int> SupportedEpsg => SurveyConversion.SupportedEpsg;
 
     /// <summary>The options in force.</summary>
     public SurveyOptions Options => options;
@@ -86,39 +84,6 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
             return Failure.BadRequest(SurveyFailureCodes.NameInvalid, "The survey name is required: 1-200 characters without control characters.");
         }
 
-        var limits = RasterLimits.Default;
-        InspectedRaster inspected;
-        {
-            // Both cores decode the source (GeoTIFF multi-threaded decoding is set up at open) and compute the
-            // overviews (read during the conversion): GDAL_NUM_THREADS on this thread only, for this call.
-            Result<InspectedRaster> opened;
-            using (GdalRuntime.ThreadConfig("GDAL_NUM_THREADS", "ALL_CPUS")) opened = SurveyInspector.Open(submission.SourcePath, limits);
-            if (!opened.IsOk) return Result<Survey>.Fail(opened.Failures);
-            inspected = opened.Value;
-        }
-
-        using var source = inspected;
-        RasterFacts facts;
-        SurveyKind kind;
-        CrsId crs;
-        LonLatBounds bounds;
-        {
-            facts = inspected.Facts;
-            var checkedKind = KindOf(facts, submission.ExpectedKind);
-            if (!checkedKind.IsOk) return Result<Survey>.Fail(checkedKind.Failures);
-            kind = checkedKind.Value;
-            if (!SupportedEpsg.Contains(facts.Epsg))
-            {
-                return Failure.Invalid(SurveyFailureCodes.CrsNotSupported,
-                    $"EPSG:{facts.Epsg} is valid but not supported here; use EPSG:4547, 4490, 4326 or 3857.");
-            }
-
-            crs = CrsId.Parse("EPSG:" + facts.Epsg.ToString(CultureInfo.InvariantCulture)).Value;
-            var inCity = ExtentInCity(facts, crs, options.CityArea);
-            if (!inCity.IsOk) return Result<Survey>.Fail(inCity.Failures);
-            bounds = inCity.Value;
-        }
-
         if (submission.PairedDsmId is { } dsmId && await store.GetAsync(dsmId, ct).ConfigureAwait(false) is not { Kind: SurveyKind.Dsm })
         {
             return Failure.Invalid(SurveyFailureCodes.PairedDsmMissing, $"No DSM survey {dsmId} is stored.");
@@ -130,61 +95,52 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
         var partial = Path.Combine(directory, SurveyFiles.PartialPrefix + id.Value + ".tif");
         var final = Path.Combine(directory, id.Value + ".tif");
         var committed = false;
-        // The SHA-256 pass runs on another core while GDAL converts (the file is read twice, but at the same time and
-        // mostly from the page cache); a duplicate found by it cancels the conversion.
-        using var duplicateFound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // The SHA-256 pass runs on another core while the conversion runs (the file is read twice, but at the same time
+        // and mostly from the page cache); a duplicate found by it stops the conversion.
+        using var stopConversion = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var hashing = Task.Run(async () =>
         {
-            var digest = await Sha256Async(submission.SourcePath, null, ct).ConfigureAwait(false);
-            var existing = await store.FindBySha256Async(digest, kind, ct).ConfigureAwait(false);
-            if (existing is not null) await duplicateFound.CancelAsync().ConfigureAwait(false);
+            var digest = await Sha256Async(submission.SourcePath, null, stopHashing.Token).ConfigureAwait(false);
+            // A file's band layout decides its kind, so the same bytes are stored under one kind at most.
+            var existing = submission.ExpectedKind is { } kind
+                ? await store.FindBySha256Async(digest, kind, stopHashing.Token).ConfigureAwait(false)
+                : await store.FindBySha256Async(digest, SurveyKind.Ortho, stopHashing.Token).ConfigureAwait(false)
+                  ?? await store.FindBySha256Async(digest, SurveyKind.Dsm, stopHashing.Token).ConfigureAwait(false);
+            if (existing is not null) await stopConversion.CancelAsync().ConfigureAwait(false);
             return (digest, existing);
-        }, ct);
-        string sha;
+        }, stopHashing.Token);
         try
         {
+            Result<ConvertedRaster>? converted = null;
+            try
             {
-                Result<GdalDataset>? attempt = null;
-                try
-                {
-                    using (GdalRuntime.ThreadConfig("GDAL_NUM_THREADS", "ALL_CPUS"))
-                    using (GdalRuntime.ThreadConfig("COG_TMP_COMPRESSION", TempOverviewsFitUncompressed(facts, directory) ? "NONE" : null))
-                    {
-                        attempt = GdalApps.Translate(source.Dataset, partial, CogArguments(kind, facts),
-                            new GdalProgress(Scaled(progress, 0, 0.9) is { } p ? f => p.Report(f) : null, duplicateFound.Token));
-                    }
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested && duplicateFound.IsCancellationRequested)
-                {
-                    // the hash found a duplicate: answered below
-                }
-
-                var (digest, existing) = await hashing.ConfigureAwait(false);
-                if (existing is not null)
-                {
-                    if (attempt is { IsOk: true } done) done.Value.Dispose();
-                    return Exists(existing);
-                }
-
-                sha = digest;
-                var converted = attempt ?? throw new InvalidOperationException("The conversion was cancelled without a duplicate.");
-                if (!converted.IsOk)
-                {
-                    return Failure.Invalid(SurveyFailureCodes.ConversionFailed, "Converting the survey failed: " + converted.Failure.Message);
-                }
-
-                converted.Value.Dispose(); // flushes and closes the COG
+                converted = await _converter.ConvertAsync(ConversionJob.For(submission, partial, options), Scaled(progress, 0, 0.95),
+                    stopConversion.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested && stopConversion.IsCancellationRequested)
+            {
+                // the hash found a duplicate: answered below
             }
 
-            ct.ThrowIfCancellationRequested();
-            var footprint = ReadFootprint(partial, crs, out var valueMin, out var valueMax);
-            if (!footprint.IsOk) return Result<Survey>.Fail(footprint.Failures);
-            progress?.Report(0.97);
+            if (converted is { IsOk: false } failed)
+            {
+                // Not a survey: the file's own problem decides the answer, whatever the hash would say.
+                await stopHashing.CancelAsync().ConfigureAwait(false);
+                try { await hashing.ConfigureAwait(false); } catch (OperationCanceledException) { }
+                return Result<Survey>.Fail(failed.Failures);
+            }
 
+            var (digest, existing) = await hashing.ConfigureAwait(false);
+            if (existing is not null) return Exists(existing);
+            var done = converted ?? throw new InvalidOperationException("The conversion was cancelled without a duplicate.");
+
+            ct.ThrowIfCancellationRequested();
+            var r = done.Value;
             File.Move(partial, final);
-            var survey = new Survey(id, name, submission.FlightDate, kind, kind == SurveyKind.Ortho ? submission.PairedDsmId : null, bounds,
-                Math.Round(facts.GsdMetres, 6), facts.Width, facts.Height, facts.Epsg, sha, DateTimeOffset.UtcNow,
-                Clean(submission.SourceName), new FileInfo(final).Length, valueMin, valueMax, footprint.Value);
+            var survey = new Survey(id, name, submission.FlightDate, r.Kind, r.Kind == SurveyKind.Ortho ? submission.PairedDsmId : null, r.Bounds,
+                r.GsdMetres, r.Width, r.Height, r.Epsg, digest, DateTimeOffset.UtcNow,
+                Clean(submission.SourceName), new FileInfo(final).Length, r.ValueMin, r.ValueMax, r.Footprint);
             var stored = await store.AddAsync(survey, CancellationToken.None).ConfigureAwait(false);
             if (!stored.IsOk) return stored;
             committed = true;
@@ -199,6 +155,8 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
         {
             if (!committed)
             {
+                await stopHashing.CancelAsync().ConfigureAwait(false);
+                try { await hashing.ConfigureAwait(false); } catch (Exception e) when (e is OperationCanceledException or IOException) { }
                 SurveyFiles.DeletePartial(partial);
                 SurveyFiles.TryDelete(final);
             }
@@ -219,144 +177,6 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options)
     internal static Failure Exists(Survey existing) => new(SurveyFailureCodes.SurveyExists,
         $"This file is already registered as survey {existing.Id} ({existing.Name}).", FailureKind.Conflict, null,
         new Dictionary<string, object?> { ["surveyId"] = existing.Id.Value });
-
-    private static Result<SurveyKind> KindOf(RasterFacts facts, SurveyKind? expected)
-    {
-        SurveyKind? kind = facts switch
-        {
-            { BandCount: 3 or 4 } when facts.BandTypes.All(static t => t == GdalDataType.Byte) => SurveyKind.Ortho,
-            { BandCount: 1 } when facts.BandTypes[0] is not (GdalDataType.Unknown or >= GdalDataType.CInt16 and <= GdalDataType.CFloat64) => SurveyKind.Dsm,
-            _ => null,
-        };
-        if (kind is null)
-        {
-            return Failure.Invalid(SurveyFailureCodes.BandLayoutUnsupported,
-                $"A survey is an orthophoto (3 Byte bands RGB, or 4 with alpha) or a DSM (1 band of heights); this raster has {facts.BandCount} bands of {string.Join(", ", facts.BandTypes.Distinct())}.");
-        }
-
-        if (expected is { } e && e != kind)
-        {
-            return Failure.Invalid(SurveyFailureCodes.BandLayoutUnsupported,
-                $"Expected {(e == SurveyKind.Ortho ? "an orthophoto (3 or 4 Byte bands)" : "a DSM (1 band)")}, got {facts.BandCount} band(s).");
-        }
-
-        return kind.Value;
-    }
-
-    private static Result<LonLatBounds> ExtentInCity(RasterFacts facts, CrsId crs, LonLatBounds city)
-    {
-        var c = facts.Corners;
-        Span<double> xs = [c.UpperLeft.X, c.UpperRight.X, c.LowerRight.X, c.LowerLeft.X];
-        Span<double> ys = [c.UpperLeft.Y, c.UpperRight.Y, c.LowerRight.Y, c.LowerLeft.Y];
-        for (var i = 0; i < 4; i++)
-        {
-            if (!CoordinateConverter.IsInRange(crs, xs[i], ys[i]))
-            {
-                return Failure.Invalid(SurveyFailureCodes.OutsideCity, $"The raster's corners are outside the valid range of {crs}.");
-            }
-        }
-
-        CoordinateConverter.Convert(crs, CrsId.Wgs84, xs, ys);
-        var box = new LonLatBounds(Min(xs), Min(ys), Max(xs), Max(ys));
-        if (!city.Contains(box))
-        {
-            return Failure.Invalid(SurveyFailureCodes.OutsideCity,
-                $"The survey extent {box} (EPSG:4326, lon/lat) is not inside the city's area {city}. Check the CRS and the axis order.");
-        }
-
-        return box;
-
-        static double Min(Span<double> v) { var m = v[0]; foreach (var d in v) m = Math.Min(m, d); return m; }
-        static double Max(Span<double> v) { var m = v[0]; foreach (var d in v) m = Math.Max(m, d); return m; }
-    }
-
-    /// <summary>Whether the COG driver's temporary overviews fit uncompressed (see <see cref="SurveyOptions.UncompressedTempShare"/>).</summary>
-    private bool TempOverviewsFitUncompressed(RasterFacts facts, string directory)
-    {
-        if (options.UncompressedTempShare <= 0) return false;
-        // Overviews of every band (Float32 for a DSM, bytes otherwise) and of the mask: a third of the raster each.
-        var bytesPerPixel = facts.BandCount == 1 ? 4 : 3 + 1;
-        var overviewBytes = (double)facts.Width * facts.Height * bytesPerPixel / 3;
-        try
-        {
-            return overviewBytes <= new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace * options.UncompressedTempShare;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return false;
-        }
-    }
-
-    private List<string> CogArguments(SurveyKind kind, RasterFacts facts)
-    {
-        var args = new List<string> { "-of", "COG", "-co", "BLOCKSIZE=512", "-co", "NUM_THREADS=ALL_CPUS", "-co", "BIGTIFF=IF_SAFER" };
-        if (kind == SurveyKind.Ortho)
-        {
-            args.AddRange(["-b", "1", "-b", "2", "-b", "3"]);
-            if (facts.BandCount == 4) args.AddRange(["-mask", "4"]);
-            args.AddRange(["-co", "COMPRESS=JPEG", "-co", "QUALITY=" + options.JpegQuality.ToString(CultureInfo.InvariantCulture),
-                "-co", "OVERVIEW_RESAMPLING=AVERAGE"]);
-        }
-        else
-        {
-            args.AddRange(["-ot", "Float32", "-co", "COMPRESS=DEFLATE", "-co", "PREDICTOR=YES", "-co", "OVERVIEW_RESAMPLING=AVERAGE"]);
-        }
-
-        return args;
-    }
-
-    private Result<Geometry> ReadFootprint(string cogPath, CrsId crs, out double? valueMin, out double? valueMax)
-    {
-        valueMin = valueMax = null;
-        var opened = GdalDataset.Open(cogPath);
-        if (!opened.IsOk) return Result<Geometry>.Fail(opened.Failures);
-        using var cog = opened.Value;
-        var scale = Math.Min(1.0, options.FootprintMaskSize / (double)Math.Max(cog.Width, cog.Height));
-        var w = Math.Max(1, (int)Math.Round(cog.Width * scale));
-        var h = Math.Max(1, (int)Math.Round(cog.Height * scale));
-        var size = new[] { "-outsize", w.ToString(CultureInfo.InvariantCulture), h.ToString(CultureInfo.InvariantCulture) };
-        var maskRead = GdalApps.Translate(cog, "", ["-of", "MEM", "-b", "mask", .. size]);
-        if (!maskRead.IsOk) return Result<Geometry>.Fail(maskRead.Failures);
-        var mask = new byte[w * h];
-        GeoTransform maskTransform;
-        using (var m = maskRead.Value)
-        {
-            var read = m.ReadBlock(1, 0, 0, w, h, mask);
-            if (!read.IsOk) return Result<Geometry>.Fail(read.Failures);
-            maskTransform = m.GeoTransform ?? throw new InvalidOperationException("The reduced mask lost its geotransform.");
-        }
-
-        if (cog.BandCount == 1)
-        {
-            var valuesRead = GdalApps.Translate(cog, "", ["-of", "MEM", "-b", "1", .. size]);
-            if (!valuesRead.IsOk) return Result<Geometry>.Fail(valuesRead.Failures);
-            using var v = valuesRead.Value;
-            var values = new float[w * h];
-            var read = v.ReadBlock(1, 0, 0, w, h, values);
-            if (!read.IsOk) return Result<Geometry>.Fail(read.Failures);
-            double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
-            for (var i = 0; i < values.Length; i++)
-            {
-                if (mask[i] == 0 || !float.IsFinite(values[i])) continue;
-                lo = Math.Min(lo, values[i]);
-                hi = Math.Max(hi, values[i]);
-            }
-
-            if (lo <= hi)
-            {
-                valueMin = Math.Round(lo, 3);
-                valueMax = Math.Round(hi, 3);
-            }
-        }
-
-        var footprint = FootprintTracer.Trace(mask, w, h, maskTransform, crs);
-        if (footprint.IsEmpty)
-        {
-            return Failure.Invalid(SurveyFailureCodes.NoValidData, "The raster holds no valid pixel (everything is masked or nodata).");
-        }
-
-        return footprint;
-    }
 
     private static async Task<string> Sha256Async(string path, IProgress<double>? progress, CancellationToken ct)
     {

@@ -17,10 +17,11 @@ public sealed class SurveyCatalog : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<RasterTileSource>> _sources = new(StringComparer.Ordinal);
 
-    public SurveyCatalog(ISurveyStore store, SurveyOptions options, long tileCacheBytes, RenderGate? renderGate = null)
+    public SurveyCatalog(ISurveyStore store, SurveyOptions options, long tileCacheBytes, RenderGate? renderGate = null,
+        ISurveyConverter? converter = null)
     {
         Store = store;
-        Ingest = new SurveyIngest(store, options);
+        Ingest = new SurveyIngest(store, options, converter);
         Tiles = new TileCache(tileCacheBytes);
         RenderGate = renderGate ?? new RenderGate(2 * Environment.ProcessorCount, 64, TimeSpan.FromSeconds(2));
     }

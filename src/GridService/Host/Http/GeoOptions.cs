@@ -85,6 +85,15 @@ public sealed class GeoOptions
     /// <summary>Wall-clock limit of one survey ingest job in seconds; 0 = none (default 3600).</summary>
     public int IngestTimeoutSeconds { get; set; } = 3600;
 
+    /// <summary>
+    /// Decode and convert uploaded surveys in a worker process (default true; SECURITY O3): a decoder crash on a
+    /// crafted file ends that worker and fails that one job (<c>conversion_crashed</c>), never the service.
+    /// </summary>
+    public bool IngestInWorker { get; set; } = true;
+
+    /// <summary>Address-space limit (RLIMIT_AS) of the ingest worker in bytes (default 8 GiB; 0 = none).</summary>
+    public long IngestWorkerMemoryBytes { get; set; } = 8L << 30;
+
     /// <summary>A directory holding a synthetic survey pair (manifest.json) to ingest when no survey is stored; empty = none.</summary>
     public string? LoadSurveySamples { get; set; }
 

@@ -18,7 +18,8 @@ internal static class SurveyServices
             MaxUploadBytes = options.MaxSurveyUploadBytes,
         }, options.TileCacheBytes, new Geo.Tiles.Raster.RenderGate(
             options.TileRenderConcurrency > 0 ? options.TileRenderConcurrency : 2 * Environment.ProcessorCount,
-            options.TileRenderQueue, TimeSpan.FromMilliseconds(Math.Max(0, options.TileRenderWaitMs))));
+            options.TileRenderQueue, TimeSpan.FromMilliseconds(Math.Max(0, options.TileRenderWaitMs))),
+            options.IngestInWorker ? new WorkerProcessConverter(ConversionWorker.Command(options)) : null);
         catalog.Jobs.Timeout = options.IngestTimeoutSeconds > 0 ? TimeSpan.FromSeconds(options.IngestTimeoutSeconds) : null;
         services.AddSingleton(catalog);
         services.AddHostedService<SurveyJobWorker>();
@@ -34,6 +35,26 @@ internal static class SurveyServices
             var loaded = await catalog.LoadSamplesIfEmptyAsync(options.LoadSurveySamples, ct);
             if (!loaded.IsOk) throw new InvalidOperationException("Loading the sample surveys failed: " + string.Join("; ", loaded.Failures));
         }
+    }
+}
+
+/// <summary>How the service starts its ingest worker: this very program (<c>geo.dll</c>) with the hidden verb
+/// <c>surveys convert-worker</c>, under the same .NET host.</summary>
+internal static class ConversionWorker
+{
+    public const string Verb = "convert-worker";
+
+    public static WorkerCommand Command(GeoOptions options)
+    {
+        var geoDll = typeof(ConversionWorker).Assembly.Location;
+        var host = Environment.ProcessPath;
+        // Under `dotnet geo.dll` (and test hosts) the process is the dotnet host; under the apphost it is `geo` itself.
+        string[] args = ["surveys", Verb];
+        var (file, prefix) = host is not null && Path.GetFileNameWithoutExtension(host) == "dotnet" ? (host, new[] { geoDll })
+            : host is not null && Path.GetFileNameWithoutExtension(host) == Path.GetFileNameWithoutExtension(geoDll) ? (host, [])
+            : ("dotnet", new[] { geoDll });
+        var cpu = options.IngestTimeoutSeconds > 0 ? 2 * Environment.ProcessorCount * options.IngestTimeoutSeconds : 0;
+        return new WorkerCommand(file, [.. prefix, .. args], Math.Max(0, options.IngestWorkerMemoryBytes), cpu);
     }
 }
 

@@ -180,6 +180,67 @@ public sealed class SurveysApiTests(ServiceFixture service, UploadFiles files) :
     }
 
     [Fact]
+    public async Task A_crash_of_the_ingest_worker_fails_that_job_only_and_the_service_runs_on()
+    {
+        // A file of its own (never uploaded by another test), large enough that its conversion runs for a while.
+        var big = Path.Combine(files.Dir, "crash-" + Guid.NewGuid().ToString("N")[..6] + ".tif");
+        UploadFiles.Run("gdal_translate", "-q", "-outsize", "800%", "800%", "-co", "TILED=YES", files.Pair.Epoch1, big);
+        using var gis = service.Client("gis");
+        var accepted = await Upload(gis, big, "崩溃测试");
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+
+        // The worker is a child process that has this service's upload open. It is ended the hard way (SIGKILL, as the
+        // kernel does when a limit is hit; a decoder's segfault ends it the same way, but .NET ignores a SIGSEGV sent by
+        // kill(2), so a test cannot fake one from outside): that ends the worker only.
+        int? worker = null;
+        for (var i = 0; i < 600 && worker is null; i++)
+        {
+            worker = ConversionWorkerReading(service.Dir);
+            if (worker is null) await Task.Delay(10);
+        }
+
+        Assert.True(worker is not null, "no conversion worker process was seen reading the upload");
+        UploadFiles.Run("kill", "-KILL", worker.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var job = await Finished(gis, accepted);
+        Assert.Equal("failed", job.GetProperty("state").GetString());
+        var problem = job.GetProperty("problem");
+        Assert.Equal("conversion_crashed", problem.GetProperty("code").GetString());
+        Assert.Contains("signal 9 SIGKILL", problem.GetProperty("detail").GetString());
+        using var anon = service.Client();
+        Assert.Equal(HttpStatusCode.OK, (await anon.GetAsync("/health")).StatusCode);
+        var list = await anon.GetFromJsonAsync<JsonElement>("/api/v1/surveys");
+        Assert.DoesNotContain(list.EnumerateArray(), s => s.GetProperty("name").GetString() == "崩溃测试");
+        Assert.Empty(Directory.GetFiles(Path.Combine(service.Dir, "surveys"), ".partial-*"));
+        Assert.Empty(Directory.GetFileSystemEntries(UploadsDir));
+
+        // The next upload of the same file is converted normally.
+        var again = await Finished(gis, await Upload(gis, big, "崩溃之后"));
+        Assert.Equal("succeeded", again.GetProperty("state").GetString());
+    }
+
+    /// <summary>The pid of a <c>surveys convert-worker</c> process that has a file under <paramref name="dir"/> open.</summary>
+    private static int? ConversionWorkerReading(string dir)
+    {
+        foreach (var proc in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(proc), out var pid)) continue;
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(proc, "cmdline")).Contains(ConversionWorker.Verb, StringComparison.Ordinal)) continue;
+                foreach (var fd in Directory.GetFiles(Path.Combine(proc, "fd")))
+                    if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith(dir, StringComparison.Ordinal)) return pid;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // the process ended meanwhile
+            }
+        }
+
+        return null;
+    }
+
+    [Fact]
     public async Task An_upload_aborted_midway_leaves_nothing()
     {
         using var gis = service.Client("gis");
