@@ -14,6 +14,9 @@ public abstract class CensusStoreContract
     /// <summary>A new, empty store that no other test uses.</summary>
     protected abstract Task<ICensusStore> CreateEmptyStoreAsync();
 
+    /// <summary>A new, empty census store and the grid store on the same file or database (the caller disposes both).</summary>
+    protected abstract Task<(ICensusStore Census, GridService.Storage.IGridStore Grids)> CreateEmptyPairAsync();
+
     private static readonly WKTReader Wkt = new(new NetTopologySuite.NtsGeometryServices(new PrecisionModel(), 4490));
     protected static readonly AuditActor Alice = new("key:alice", "GIS 科 小王");
     protected static readonly CountyCode Ruzhou = CountyCode.Parse("410482").Value;
@@ -257,5 +260,33 @@ public abstract class CensusStoreContract
         await store.UpsertClassesAsync([new ComponentClass(Cover, "公用设施", "上水井盖", false, null)]);
         var r2 = await store.GetRevisionAsync();
         Assert.True(r0 < r1 && r1 < r2);
+    }
+
+    [Fact]
+    public async Task TheCensusRevision_MovesWithCensusWritesOnly_TheSharedRevisionWithEveryWrite()
+    {
+        var (census, grids) = await CreateEmptyPairAsync();
+        await using (census)
+        await using (grids)
+        {
+            var shared0 = await grids.GetRevisionAsync();
+            var census0 = await census.GetRevisionAsync();
+            await census.AddComponentAsync(Make("4104820101000001"), Alice);
+            Assert.Equal(shared0 + 1, await grids.GetRevisionAsync()); // change feeds signal census writes too
+            var census1 = await census.GetRevisionAsync();
+            Assert.True(census1 > census0);
+
+            // A write elsewhere (a department) moves the shared revision, not the census's: views of the census stay valid.
+            await grids.UpsertDepartmentsAsync([new GridService.Departments.Department(DepartmentCode.FromTrusted("SW"), "水务", null, null)]);
+            Assert.Equal(shared0 + 2, await grids.GetRevisionAsync());
+            Assert.Equal(census1, await census.GetRevisionAsync());
+
+            await using (var bulk = await census.BeginBulkAsync(Alice, "revision"))
+            {
+                Assert.True(bulk.Add(Make("4104820101000002")).IsOk);
+                await bulk.CommitAsync();
+            }
+            Assert.True(await census.GetRevisionAsync() > census1);
+        }
     }
 }

@@ -36,11 +36,14 @@ public sealed record ComponentPage(IReadOnlyList<Component> Items, ComponentCode
 /// <para>Geometries go in and come out in EPSG:4490 (x = longitude, y = latitude). Domain validation (code, class,
 /// departments, grid derivation) happens before a write, in <see cref="ComponentValidator"/>; the store enforces
 /// uniqueness of codes and the version check, reported as Conflict failures. Every write is one transaction and bumps
-/// the store's shared revision counter (the same one as the grid store's).</para>
+/// the store's shared revision counter (the same one as the grid store's, which change feeds signal) and the census's
+/// own revision.</para>
 /// </summary>
 public interface ICensusStore : IAsyncDisposable
 {
-    /// <summary>The shared revision counter: grows with every committed write (grids or census).</summary>
+    /// <summary>The census's own revision: grows with every committed census write (components, classes, imports,
+    /// restores) and only with those, so views of the census built at one revision stay valid across grid, matrix,
+    /// finding and key writes.</summary>
     Task<long> GetRevisionAsync(CancellationToken ct = default);
 
     /// <summary>All classes of both trees.</summary>

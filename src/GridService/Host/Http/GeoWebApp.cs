@@ -170,8 +170,8 @@ public static class GeoWebApp
 /// Picks up writes made by other processes (another service instance on the same database, a CLI import): follows the
 /// store's change feed (<see cref="IStoreChanges"/>: LISTEN/NOTIFY on PostGIS, within milliseconds; revision polling
 /// every <see cref="GeoOptions.RefreshIntervalMs"/> on the GeoPackage) and refreshes the ownership snapshot, the key
-/// registry and the census index when the revision moved (census writes move the same revision; the vector tile cache
-/// is keyed by it, so tiles of the components layer follow too). While the store is unreachable the current snapshot keeps answering; the refresh
+/// registry when the revision moved, and asks the census index to catch up (census writes move the shared revision and
+/// the census's own; the index and the components tile layer are rebuilt only when the census's own moved). While the store is unreachable the current snapshot keeps answering; the refresh
 /// is retried until it succeeds.
 /// </summary>
 internal sealed class StoreWatcher(IGridStore store, OwnershipService ownership, ApiKeyRegistry registry, IOptions<GeoOptions> options,

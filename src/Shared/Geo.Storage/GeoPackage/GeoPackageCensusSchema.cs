@@ -94,6 +94,24 @@ internal static class GeoPackageCensusSchema
     }
 
     /// <summary>
+    /// Migration 6: the census's own revision (<c>census_revision</c>), moved by every census write besides the shared
+    /// <c>geo_revision</c>, so the in-memory census views are re-read only when the census changed. Starts at the
+    /// shared revision's value.
+    /// </summary>
+    public static void ApplyV6(SqliteConnection c, SqliteTransaction tx) =>
+        GeoPackageSchema.Execute(c, tx, """
+            CREATE TABLE census_revision (
+              id INTEGER PRIMARY KEY CHECK (id = 1),
+              revision INTEGER NOT NULL
+            );
+            INSERT INTO census_revision (id, revision) SELECT 1, revision FROM geo_revision WHERE id = 1;
+            """);
+
+    /// <summary>Moves the census revision inside a census write transaction.</summary>
+    public static void BumpCensusRevision(SqliteConnection c, SqliteTransaction tx) =>
+        GeoPackageSchema.Execute(c, tx, "UPDATE census_revision SET revision = revision + 1 WHERE id = 1;");
+
+    /// <summary>
     /// Schema migration 5: <c>components</c> rebuilt for bulk loads (issue #3), keeping every row.
     /// <list type="bullet">
     /// <item>The feature id is the component code as a number (<c>fid = CAST(code AS INTEGER)</c>; 16 digits fit a

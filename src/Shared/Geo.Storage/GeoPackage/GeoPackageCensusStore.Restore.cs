@@ -94,6 +94,7 @@ public sealed partial class GeoPackageCensusStore
         IProgress<long>? componentsWritten, CancellationToken ct)
     {
         GeoPackageSchema.Execute(c, tx, "PRAGMA cache_size = -65536;");
+        GeoPackageCensusSchema.BumpCensusRevision(c, tx); // also when a store copy calls this directly
         if (classes.Count > 0)
         {
             var upserted = UpsertClassRows(c, tx, classes);

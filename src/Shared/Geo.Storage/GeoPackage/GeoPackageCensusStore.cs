@@ -63,7 +63,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     public async Task<long> GetRevisionAsync(CancellationToken ct = default)
     {
         await using var c = await OpenConnectionAsync(ct).ConfigureAwait(false);
-        await using var command = Command(c, null, "SELECT revision FROM geo_revision WHERE id = 1;");
+        await using var command = Command(c, null, "SELECT revision FROM census_revision WHERE id = 1;");
         return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 
@@ -674,6 +674,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
             TouchContents(_c, _tx, GeoPackageCensusSchema.ComponentsTable);
             TouchContents(_c, _tx, GeoPackageCensusSchema.ImportsTable);
             BumpRevision(_c, _tx);
+            GeoPackageCensusSchema.BumpCensusRevision(_c, _tx);
             _tx.Commit();
             _done = true;
         }
@@ -926,8 +927,14 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
 
     // ---- plumbing ---------------------------------------------------------------------------------------------------
 
+    /// <summary>A census write: the shared write transaction that also moves the census revision when the work succeeds.</summary>
     private Task<Result<T>> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Result<T>> work, CancellationToken ct) =>
-        GeoPackageFile.WriteAsync(_writeLock, OpenConnectionAsync, work, ct);
+        GeoPackageFile.WriteAsync(_writeLock, OpenConnectionAsync, (c, tx) =>
+        {
+            var result = work(c, tx);
+            if (result.IsOk) GeoPackageCensusSchema.BumpCensusRevision(c, tx);
+            return result;
+        }, ct);
 
     private Task<SqliteConnection> OpenConnectionAsync(CancellationToken ct)
     {

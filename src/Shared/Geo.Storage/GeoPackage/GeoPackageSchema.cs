@@ -52,6 +52,7 @@ internal static class GeoPackageSchema
         new(4, "Change findings: runs, findings and permits feature tables with R*Tree indexes, reviews, dispatch outbox", GeoPackageFindingSchema.ApplyV4),
         new(5, "Component census for bulk loads: fid = code (no AUTOINCREMENT, no separate code and class indexes), checks as triggers, component grids by fid",
             GeoPackageCensusSchema.ApplyV5),
+        new(6, "The census's own revision (census_revision), moved by census writes only", GeoPackageCensusSchema.ApplyV6),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -52,7 +52,30 @@ public sealed class PostGisCensusStore : ICensusStore, ICensusRestore
     public static async Task<PostGisCensusStore> OpenAsync(string connectionString, PostGisOpenOptions? options = null, CancellationToken ct = default) =>
         new(await PostGisGridStore.OpenAsync(connectionString, options, ct).ConfigureAwait(false), ownsDatabase: true);
 
-    public Task<long> GetRevisionAsync(CancellationToken ct = default) => _db.GetRevisionAsync(ct);
+    /// <summary>The census's own revision (<c>census_revision</c>, migration 0005): moved by census writes only.</summary>
+    public async Task<long> GetRevisionAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT revision FROM census_revision WHERE id = 1;", c);
+        return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Moves the census revision inside a write transaction (after the shared revision's row lock).</summary>
+    internal static async Task BumpCensusRevisionAsync(NpgsqlConnection c, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        await using var bump = new NpgsqlCommand("UPDATE census_revision SET revision = revision + 1 WHERE id = 1;", c, tx);
+        await bump.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A census write: the shared write transaction (<see cref="PostGisGridStore.WriteAsync{T}"/>) that also
+    /// moves the census revision when the work succeeds.</summary>
+    private Task<Result<T>> WriteCensusAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<Result<T>>> work, CancellationToken ct) =>
+        _db.WriteAsync<T>(async (c, tx, token) =>
+        {
+            var result = await work(c, tx, token).ConfigureAwait(false);
+            if (result.IsOk) await BumpCensusRevisionAsync(c, tx, token).ConfigureAwait(false);
+            return result;
+        }, ct);
 
     // ---- classes ----------------------------------------------------------------------------------------------------
 
@@ -79,7 +102,7 @@ public sealed class PostGisCensusStore : ICensusStore, ICensusRestore
         foreach (var k in classes)
             if (!k.Code.IsMinor)
                 return Task.FromResult(Result<int>.Fail(Failure.Invalid("class_not_minor", $"Class {k.Code} is not a minor class (4 digits).")));
-        return _db.WriteAsync<int>(async (c, tx, ct) =>
+        return WriteCensusAsync<int>(async (c, tx, ct) =>
         {
             await UpsertClassRowsAsync(c, tx, classes, ct).ConfigureAwait(false);
             return classes.Count;
@@ -330,7 +353,7 @@ public sealed class PostGisCensusStore : ICensusStore, ICensusRestore
         ArgumentNullException.ThrowIfNull(who);
         if (component.GridCodes.Count == 0) throw new ArgumentException("A component to store needs its grid codes derived.", nameof(component));
         var stored = component with { Version = 1 };
-        return _db.WriteAsync<Component>(async (c, tx, ct) =>
+        return WriteCensusAsync<Component>(async (c, tx, ct) =>
         {
             await using (var insert = new NpgsqlCommand("""
                              INSERT INTO components (code, name, geom, grid_codes, competent_department, owner, maintainer, status, first_recorded,
@@ -352,7 +375,7 @@ public sealed class PostGisCensusStore : ICensusStore, ICensusRestore
         ArgumentNullException.ThrowIfNull(component);
         ArgumentNullException.ThrowIfNull(who);
         if (component.GridCodes.Count == 0) throw new ArgumentException("A component to store needs its grid codes derived.", nameof(component));
-        return _db.WriteAsync<Component>(async (c, tx, ct) =>
+        return WriteCensusAsync<Component>(async (c, tx, ct) =>
         {
             // FOR UPDATE: the before image of the audit is the row this transaction replaces.
             var current = await ReadOneAsync(c, tx, component.Code, ct, forUpdate: true).ConfigureAwait(false);
@@ -380,7 +403,7 @@ public sealed class PostGisCensusStore : ICensusStore, ICensusRestore
     public Task<Result<bool>> DeleteComponentAsync(ComponentCode code, long expectedVersion, AuditActor who, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(who);
-        return _db.WriteAsync<bool>(async (c, tx, ct) =>
+        return WriteCensusAsync<bool>(async (c, tx, ct) =>
         {
             var current = await ReadOneAsync(c, tx, code, ct, forUpdate: true).ConfigureAwait(false);
             if (current is null) return Failure.NotFound("component_not_found", $"There is no component {code}.", $"component {code}");
@@ -506,6 +529,7 @@ public sealed class PostGisCensusStore : ICensusStore, ICensusRestore
             long revision;
             await using (var bump = new NpgsqlCommand("UPDATE geo_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision;", c, tx))
                 revision = (long)(await bump.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+            await BumpCensusRevisionAsync(c, tx, ct).ConfigureAwait(false);
             long importId;
             await using (var insert = new NpgsqlCommand(
                              "INSERT INTO census_imports (imported_at, actor, source, row_count) VALUES ($1, $2, $3, 0) RETURNING id;", c, tx))
@@ -693,7 +717,7 @@ public sealed class PostGisCensusStore : ICensusStore, ICensusRestore
         ArgumentNullException.ThrowIfNull(imports);
         ArgumentNullException.ThrowIfNull(components);
         ArgumentNullException.ThrowIfNull(audit);
-        return _db.WriteAsync<long>(async (c, tx, ct) =>
+        return WriteCensusAsync<long>(async (c, tx, ct) =>
         {
             await using (var empty = new NpgsqlCommand("""
                              SELECT NOT EXISTS (SELECT 1 FROM components) AND NOT EXISTS (SELECT 1 FROM component_audit)
@@ -714,6 +738,7 @@ public sealed class PostGisCensusStore : ICensusStore, ICensusRestore
         IReadOnlyList<CensusImportRecord> imports, IAsyncEnumerable<StoredComponent> components, IAsyncEnumerable<AuditRecord> audit,
         IProgress<long>? componentsWritten, CancellationToken ct)
     {
+        await BumpCensusRevisionAsync(c, tx, ct).ConfigureAwait(false); // also when a store copy calls this directly
         if (classes.Count > 0) await UpsertClassRowsAsync(c, tx, classes, ct).ConfigureAwait(false);
         await using (var insert = new NpgsqlCommand(
                          "INSERT INTO census_imports (id, imported_at, actor, source, row_count) VALUES ($1, $2, $3, $4, $5);", c, tx))

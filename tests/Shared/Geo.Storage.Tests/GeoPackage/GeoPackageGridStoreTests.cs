@@ -158,7 +158,7 @@ public sealed class GeoPackageGridStoreTests : GridStoreContract, IDisposable
         Assert.Equal((long)0x47504B47, Scalar(c, "PRAGMA application_id;"));
         Assert.Equal(10300L, Scalar(c, "PRAGMA user_version;"));
         Assert.Equal("wal", Scalar(c, "PRAGMA journal_mode;"));
-        Assert.Equal(5L, Scalar(c, "SELECT max(version) FROM geo_schema_migrations;")); // 1 grids, 2 surveys, 3 census, 4 findings, 5 census for bulk loads
+        Assert.Equal(6L, Scalar(c, "SELECT max(version) FROM geo_schema_migrations;")); // 1 grids, 2 surveys, 3 census, 4 findings, 5 census for bulk loads, 6 census revision
         Assert.Equal(4L, Scalar(c, "SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id IN (-1, 0, 4326, 4490);"));
         Assert.Equal("gpkg_rtree_index",
             Scalar(c, "SELECT extension_name FROM gpkg_extensions WHERE table_name = 'grids' AND column_name = 'geom';"));
@@ -183,7 +183,7 @@ public sealed class GeoPackageGridStoreTests : GridStoreContract, IDisposable
         var v3 = await store.AddGridVersionAsync(new DateOnly(2025, 1, 1), VersionOneGrids(), null, null);
         Assert.Equal(3, v3.Value.Number);
         using var c = OpenRaw(path);
-        Assert.Equal(5L, Scalar(c, "SELECT count(*) FROM geo_schema_migrations;")); // each migration once
+        Assert.Equal(6L, Scalar(c, "SELECT count(*) FROM geo_schema_migrations;")); // each migration once
     }
 
     [Fact]

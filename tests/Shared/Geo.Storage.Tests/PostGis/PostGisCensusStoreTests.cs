@@ -15,6 +15,12 @@ public sealed class PostGisCensusStoreTests(PostgresFixture pg) : CensusStoreCon
     protected override async Task<ICensusStore> CreateEmptyStoreAsync() =>
         await PostGisCensusStore.OpenAsync(await pg.Cluster.CreateDatabaseAsync());
 
+    protected override async Task<(ICensusStore Census, GridService.Storage.IGridStore Grids)> CreateEmptyPairAsync()
+    {
+        var grids = await PostGisGridStore.OpenAsync(await pg.Cluster.CreateDatabaseAsync());
+        return (PostGisCensusStore.On(grids), grids);
+    }
+
     private static string Database(string cs) => new NpgsqlConnectionStringBuilder(cs).Database!;
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class PostGisGridStoreTests(PostgresFixture pg, Xunit.Abstractions
         var cs = await pg.Cluster.CreateDatabaseAsync();
         await using var store = await PostGisGridStore.OpenAsync(cs);
 
-        Assert.Equal(["0001_grid_service", "0002_census", "0003_surveys", "0004_findings"], store.Migration!.Applied.Select(m => m.Name));
+        Assert.Equal(["0001_grid_service", "0002_census", "0003_surveys", "0004_findings", "0005_census_revision"], store.Migration!.Applied.Select(m => m.Name));
         await using var c = await pg.Cluster.OpenAdminAsync(Database(cs));
         Assert.Equal(PostGisMigrations.All[0].Sha256,
             await PostgresCluster.Scalar<string>(c, "SELECT sha256 FROM geo_schema_migrations WHERE version = 1"));
