@@ -56,7 +56,9 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
             if (!m.IsOk) return Result<IReadOnlyList<ChangeCandidate>>.Fail(m.Failures);
             model = m.Value;
             progress?.Report(new DetectionProgress(0.05, "streaming"));
+            t0 = Profile.Start();
             var result = new Run(layout, model, _options, pool, first, progress, ct).Execute();
+            Profile.Stop("streaming", t0);
             Profile.Print();
             return result;
         }
