@@ -117,6 +117,8 @@ internal static class GlobalEstimates
                 return r;
             }, CancellationToken.None)
             : Task.FromResult<Result<int>>(0);
+        Result<CueStats> samples;
+        var ok = false;
         try
         {
             // Radiometry on the overview, after the shift, valid pixels only, on a regular grid of about 65k points
@@ -125,19 +127,26 @@ internal static class GlobalEstimates
             ct.ThrowIfCancellationRequested();
             Profile.Stop("g: gains", t0);
             t0 = Profile.Start();
-            var s = Samples(layout, readers, second, model, options, ct);
+            samples = Samples(layout, readers, second, model, options, ct);
             Profile.Stop("g: samples", t0);
-            if (!s.IsOk) return Result<GlobalModel>.Fail(s.Failures);
-            model.Stats = s.Value;
+            ok = true;
         }
         finally
         {
-            // Never leave the DSM task running past this call (it reads through the caller's readers).
+            // Never leave the DSM task running past this call (it reads through the caller's readers); the caller
+            // owns the ground model only when the estimates succeed.
             ((IAsyncResult)dsmTask).AsyncWaitHandle.WaitOne();
+            if (!ok) model.Ground?.Dispose();
         }
 
         var dsm = dsmTask.Result;
-        if (!dsm.IsOk) return Result<GlobalModel>.Fail(dsm.Failures);
+        if (!dsm.IsOk || !samples.IsOk)
+        {
+            model.Ground?.Dispose();
+            return Result<GlobalModel>.Fail(dsm.IsOk ? samples.Failures : dsm.Failures);
+        }
+
+        model.Stats = samples.Value;
         Profile.Note(() => $"model: shift ({model.GlobalShift.Dx:0.000}, {model.GlobalShift.Dy:0.000}) px, gains "
             + string.Join(" ", model.Gains.Select(q => $"{q.Gain:0.0000}/{q.Offset:0.00}")) + $", threshold {model.Stats?.Threshold:0.0000}, dsm offset {model.DsmOffset:0.000}");
         return model;
