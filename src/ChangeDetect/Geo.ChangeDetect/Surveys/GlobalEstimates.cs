@@ -16,6 +16,7 @@ internal static class GlobalEstimates
     private const int OverviewSide = 2048;
     private const int SampleTiles = 12;
     private const int SampleCore = 256;
+    private const int GainSamples = 65536;
 
     /// <summary>Makes the estimates. <paramref name="second"/>: another worker's readers, so that reads run on two
     /// cores (optional).</summary>
@@ -54,12 +55,12 @@ internal static class GlobalEstimates
         Profile.Stop("g: overview read", t0);
         t0 = Profile.Start();
 
-        using var fa = new Mat();
-        using var fb = new Mat();
         Mat? gA = null, gB = null;
-        Parallel.Invoke(() => gA = FloatAndGradient(rgbA, vA, fa), () => gB = FloatAndGradient(rgbB, vB, fb));
+        Parallel.Invoke(() => gA = GreyGradient(rgbA, vA), () => gB = GreyGradient(rgbB, vB));
         using var ga = gA!;
         using var gb = gB!;
+        Profile.Stop("g: shift: gradients", t0);
+        var t1 = Profile.Start();
         // The median of many windows' shifts, not one phase correlation over the whole overview: changed shadows
         // (another sun) and new buildings make secondary peaks that pull a single whole-image estimate off.
         // Phase correlation in small windows underestimates larger shifts (the window tapers what moved in): refine
@@ -74,6 +75,8 @@ internal static class GlobalEstimates
             if (Math.Abs(rest.Dx) < 0.1 && Math.Abs(rest.Dy) < 0.1) break;
         }
 
+        Profile.Stop("g: shift: windows", t1);
+        t1 = Profile.Start();
         var maxOv = options.MaxShiftPixels / g;
         var margin = (int)Math.Ceiling(Math.Min(maxOv, Math.Max(Math.Abs(shift.Dx), Math.Abs(shift.Dy)))) + 2;
         if (Math.Abs(shift.Dx) > maxOv || Math.Abs(shift.Dy) > maxOv)
@@ -88,7 +91,7 @@ internal static class GlobalEstimates
             if (moved < still + 0.01) shift = shift with { Dx = 0, Dy = 0 };
         }
 
-        Profile.Stop("g: shift", t0);
+        Profile.Stop("g: shift: check", t1);
         t0 = Profile.Start();
         var totalX = ox0 + shift.Dx * g;
         var totalY = oy0 + shift.Dy * g;
@@ -103,36 +106,59 @@ internal static class GlobalEstimates
             GlobalShift = new Shift(shift.Dx * g, shift.Dy * g, shift.Response),
         };
 
-        // Radiometry on the overview, after the shift, valid pixels only; the DSM model (offset, ground) meanwhile on
-        // another core (it needs the shift, not the gains).
-        Result<int> dsm = 0;
-        Parallel.Invoke(
-            () =>
+        // The DSM model (offset, ground) needs the shift, not the gains nor the cue statistics: it runs beside the
+        // gain fit and the sample pass (its reads use the DSM datasets only, under their lock).
+        var dsmTask = layout.HasDsm
+            ? Task.Run(() =>
             {
-                using var bShift = Registration.Translate(fb, shift.Dx, shift.Dy);
-                using var vShift = Registration.Translate(vB, shift.Dx, shift.Dy);
-                model.Gains = FitGains(fa, bShift, vA, vShift);
-            },
-            () =>
-            {
-                if (layout.HasDsm) dsm = DsmModel(layout, readers, model);
-            });
-        if (!dsm.IsOk) return Result<GlobalModel>.Fail(dsm.Failures);
-        ct.ThrowIfCancellationRequested();
-        Profile.Stop("g: gains and dsm", t0);
-        t0 = Profile.Start();
-        var s = Samples(layout, readers, second, model, options, ct);
-        Profile.Stop("g: samples", t0);
-        if (!s.IsOk) return Result<GlobalModel>.Fail(s.Failures);
-        model.Stats = s.Value;
+                var td = Profile.Start();
+                var r = DsmModel(layout, readers, model);
+                Profile.Stop("g: dsm model", td);
+                return r;
+            }, CancellationToken.None)
+            : Task.FromResult<Result<int>>(0);
+        Result<CueStats> samples;
+        var ok = false;
+        try
+        {
+            // Radiometry on the overview, after the shift, valid pixels only, on a regular grid of about 65k points
+            // (the fit's own sample size).
+            model.Gains = FitGains(rgbA, vA, rgbB, vB, shift.Dx, shift.Dy);
+            ct.ThrowIfCancellationRequested();
+            Profile.Stop("g: gains", t0);
+            t0 = Profile.Start();
+            samples = Samples(layout, readers, second, model, options, ct);
+            Profile.Stop("g: samples", t0);
+            ok = true;
+        }
+        finally
+        {
+            // Never leave the DSM task running past this call (it reads through the caller's readers); the caller
+            // owns the ground model only when the estimates succeed.
+            ((IAsyncResult)dsmTask).AsyncWaitHandle.WaitOne();
+            if (!ok) model.Ground?.Dispose();
+        }
+
+        var dsm = dsmTask.Result;
+        if (!dsm.IsOk || !samples.IsOk)
+        {
+            model.Ground?.Dispose();
+            return Result<GlobalModel>.Fail(dsm.IsOk ? samples.Failures : dsm.Failures);
+        }
+
+        model.Stats = samples.Value;
+        Profile.Note(() => $"model: shift ({model.GlobalShift.Dx:0.000}, {model.GlobalShift.Dy:0.000}) px, gains "
+            + string.Join(" ", model.Gains.Select(q => $"{q.Gain:0.0000}/{q.Offset:0.00}")) + $", threshold {model.Stats?.Threshold:0.0000}, dsm offset {model.DsmOffset:0.000}");
         return model;
     }
 
-    private static Mat FloatAndGradient(Mat rgb, Mat valid, Mat f)
+    /// <summary>Gradient magnitude of the 8-bit RGB overview's grey (CV_32FC1).</summary>
+    private static Mat GreyGradient(Mat rgb, Mat valid)
     {
-        rgb.ConvertTo(f, MatType.CV_32FC3);
+        using var grey8 = new Mat();
+        Cv2.CvtColor(rgb, grey8, ColorConversionCodes.RGB2GRAY);
         using var grey = new Mat();
-        Cv2.CvtColor(f, grey, ColorConversionCodes.RGB2GRAY);
+        grey8.ConvertTo(grey, MatType.CV_32FC1);
         return TileAnalysis.Gradient(grey, valid);
     }
 
@@ -166,33 +192,57 @@ internal static class GlobalEstimates
         return new Shift(xs[xs.Count / 2], ys[ys.Count / 2], ok.Average(o => o.R));
     }
 
+    /// <summary>
+    /// Fits the after -> before band map on a regular grid of about <see cref="GainSamples"/> overview pixels (what
+    /// <see cref="RadiometricNormalisation.Fit"/> would subsample to anyway): before pixel (x, y) against the after
+    /// overview at (x + dx, y + dy) (bilinear, the global shift in overview pixels), where the before pixel is valid and
+    /// the after validity interpolates above 200; points whose after position falls outside the overview are skipped.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
-    private static BandGain[] FitGains(Mat a, Mat b, Mat va, Mat vb)
+    internal static BandGain[] FitGains(Mat rgbA, Mat validA, Mat rgbB, Mat validB, double dx, double dy)
     {
-        var pa = MatSpan.Floats(a);
-        var pb = MatSpan.Floats(b);
-        var ma = MatSpan.Bytes(va);
-        var mb = MatSpan.Bytes(vb);
-        var n = 0;
-        for (var i = 0; i < ma.Length; i++) if (ma[i] != 0 && mb[i] > 200) n++;
+        var w = rgbA.Cols;
+        var h = rgbA.Rows;
+        var stride = Math.Max(1, (int)Math.Sqrt((double)w * h / GainSamples));
+        var pa = MatSpan.Bytes(rgbA);
+        var pb = MatSpan.Bytes(rgbB);
+        var ma = MatSpan.Bytes(validA);
+        var mb = MatSpan.Bytes(validB);
+        var wb = rgbB.Cols;
+        var hb = rgbB.Rows;
+        var xs = new List<float>();
+        var ys = new List<float>();
+        for (var y = stride / 2; y < h; y += stride)
+        {
+            var sy = y + dy;
+            var y0 = (int)Math.Floor(sy);
+            if (y0 < 0 || y0 + 1 >= hb) continue;
+            var fy = (float)(sy - y0);
+            for (var x = stride / 2; x < w; x += stride)
+            {
+                if (ma[y * w + x] == 0) continue;
+                var sx = x + dx;
+                var x0 = (int)Math.Floor(sx);
+                if (x0 < 0 || x0 + 1 >= wb) continue;
+                var fx = (float)(sx - x0);
+                int i00 = y0 * wb + x0, i01 = i00 + 1, i10 = i00 + wb, i11 = i10 + 1;
+                float w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+                if (w00 * mb[i00] + w01 * mb[i01] + w10 * mb[i10] + w11 * mb[i11] <= 200) continue;
+                var ia = (y * w + x) * 3;
+                for (var c = 0; c < 3; c++)
+                {
+                    xs.Add(pa[ia + c]);
+                    ys.Add(w00 * pb[i00 * 3 + c] + w01 * pb[i01 * 3 + c] + w10 * pb[i10 * 3 + c] + w11 * pb[i11 * 3 + c]);
+                }
+            }
+        }
+
+        var n = xs.Count / 3;
         if (n < 64) return [new(1, 0), new(1, 0), new(1, 0)];
         using var ca = new Mat(n, 1, MatType.CV_32FC3);
         using var cb = new Mat(n, 1, MatType.CV_32FC3);
-        var qa = MatSpan.Floats(ca);
-        var qb = MatSpan.Floats(cb);
-        var j = 0;
-        for (var i = 0; i < ma.Length; i++)
-        {
-            if (ma[i] == 0 || mb[i] <= 200) continue;
-            for (var c = 0; c < 3; c++)
-            {
-                qa[j * 3 + c] = pa[i * 3 + c];
-                qb[j * 3 + c] = pb[i * 3 + c];
-            }
-
-            j++;
-        }
-
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(xs).CopyTo(MatSpan.Floats(ca));
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ys).CopyTo(MatSpan.Floats(cb));
         return RadiometricNormalisation.Fit(ca, cb);
     }
 
@@ -312,6 +362,7 @@ internal static class GlobalEstimates
             var tiles = new List<TileInputs>();
             try
             {
+                var tr = Profile.Start();
                 // Read on two workers' datasets when given (alternate tiles), in a fixed order.
                 var reads = new Result<TileInputs>[nx * ny];
                 var readerSet = second is null ? new[] { readers } : [readers, second];
@@ -325,6 +376,8 @@ internal static class GlobalEstimates
                         reads[n] = ReadTileOverview(layout, model, readerSet[q], c0, r0, core, core);
                     }
                 });
+                Profile.Stop("g: samples: read", tr);
+                tr = Profile.Start();
                 tiles.AddRange(reads.Where(x => x.IsOk).Select(x => x.Value));
                 var bad = Array.FindIndex(reads, x => !x.IsOk);
                 if (bad >= 0) return Result<CueStats>.Fail(reads[bad].Failures);
@@ -345,55 +398,74 @@ internal static class GlobalEstimates
                 });
                 aligned.AddRange(slots);
                 energies.AddRange(energyOf);
+                Profile.Stop("g: samples: align", tr);
             }
             finally
             {
                 foreach (var t in tiles) t.Dispose();
             }
 
+            var tc = Profile.Start();
             var typical = MatSpan.Quantile(energies.ToArray(), 0.5);
-            // Per tile in parallel, then joined in tile order (the statistics do not depend on the scheduling).
+            var scoresOf = new List<float>[aligned.Count];
+            CueStats stats;
+            // Per tile in parallel, then joined in tile order (the statistics do not depend on the scheduling). The cues
+            // are kept for the score pass (the score is their standardised sum, from the same reduced pair).
             var perTile = new (List<float> C, List<float> S, List<float> T)[aligned.Count];
-            Parallel.For(0, aligned.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = options.WorkerCount }, i =>
+            var cues = new (Mat A, Mat B, Mat C, Mat S, Mat T)?[aligned.Count];
+            try
             {
-                var (a, b, valid) = aligned[i];
-                using var ra = TileAnalysis.Reduce(a, k);
-                using var rb = TileAnalysis.Reduce(b, k);
-                using var rv = TileAnalysis.Reduce(valid, k);
-                Cv2.Threshold(rv, rv, 254, 255, ThresholdTypes.Binary);
-                var (c, s, t) = TileAnalysis.Cues(ra, rb, typical);
-                using (c) using (s) using (t)
+                Parallel.For(0, aligned.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = options.WorkerCount }, i =>
                 {
+                    var (a, b, valid) = aligned[i];
+                    var ra = TileAnalysis.Reduce(a, k);
+                    var rb = TileAnalysis.Reduce(b, k);
+                    using var rv = TileAnalysis.Reduce(valid, k);
+                    Cv2.Threshold(rv, rv, 254, 255, ThresholdTypes.Binary);
+                    var (c, s, t) = TileAnalysis.Cues(ra, rb, typical);
+                    cues[i] = (ra, rb, c, s, t);
                     perTile[i] = ([], [], []);
                     Collect(c, rv, perTile[i].C, TileAnalysis.Margin / k);
                     Collect(s, rv, perTile[i].S, TileAnalysis.Margin / k);
                     Collect(t, rv, perTile[i].T, TileAnalysis.Margin / k);
-                }
-            });
-            var colour = perTile.SelectMany(p => p.C).ToList();
-            var structure = perTile.SelectMany(p => p.S).ToList();
-            var texture = perTile.SelectMany(p => p.T).ToList();
+                });
+                var colour = perTile.SelectMany(p => p.C).ToList();
+                var structure = perTile.SelectMany(p => p.S).ToList();
+                var texture = perTile.SelectMany(p => p.T).ToList();
 
-            if (colour.Count < 100)
+                if (colour.Count < 100)
+                {
+                    return Failure.Invalid(ChangeFailureCodes.NoOverlap, "The surveys have almost no valid pixels in common.");
+                }
+
+                var (cm, cs) = MatSpan.RobustStats(colour.ToArray());
+                var (sm, ss) = MatSpan.RobustStats(structure.ToArray());
+                var (tm, ts) = MatSpan.RobustStats(texture.ToArray());
+                stats = new CueStats(cm, cs, sm, ss, tm, ts, typical, 0, 1);
+                Profile.Stop("g: samples: cues", tc);
+                tc = Profile.Start();
+                var gsd = layout.AnalysisGsdMetres;
+                Parallel.For(0, aligned.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = options.WorkerCount }, i =>
+                {
+                    var (a, _, valid) = aligned[i];
+                    var (ra, rb, c, s, t) = cues[i]!.Value;
+                    using var score = TileAnalysis.ScoreFromCues(ra, rb, c, s, t, stats, options.Measure, gsd, k, a.Size());
+                    Collect(score, valid, scoresOf[i] = [], TileAnalysis.Margin);
+                });
+            }
+            finally
             {
-                return Failure.Invalid(ChangeFailureCodes.NoOverlap, "The surveys have almost no valid pixels in common.");
+                foreach (var q in cues)
+                {
+                    if (q is not { } v) continue;
+                    v.A.Dispose(); v.B.Dispose(); v.C.Dispose(); v.S.Dispose(); v.T.Dispose();
+                }
             }
 
-            var (cm, cs) = MatSpan.RobustStats(colour.ToArray());
-            var (sm, ss) = MatSpan.RobustStats(structure.ToArray());
-            var (tm, ts) = MatSpan.RobustStats(texture.ToArray());
-            var stats = new CueStats(cm, cs, sm, ss, tm, ts, typical, 0, 1);
-            var gsd = layout.AnalysisGsdMetres;
-            var scoresOf = new List<float>[aligned.Count];
-            Parallel.For(0, aligned.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = options.WorkerCount }, i =>
-            {
-                var (a, b, valid) = aligned[i];
-                using var score = TileAnalysis.Score(a, b, stats, options.Measure, gsd, k);
-                Collect(score, valid, scoresOf[i] = [], TileAnalysis.Margin);
-            });
             var scores = scoresOf.SelectMany(x => x).ToList();
 
             var arr = scores.ToArray();
+            Profile.Stop("g: samples: score", tc);
             return stats with { Threshold = Threshold(arr), Range = Math.Max(1e-3f, MatSpan.Quantile(arr, 0.995) - MatSpan.Quantile(arr, 0.01)) };
         }
         finally

@@ -56,7 +56,9 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
             if (!m.IsOk) return Result<IReadOnlyList<ChangeCandidate>>.Fail(m.Failures);
             model = m.Value;
             progress?.Report(new DetectionProgress(0.05, "streaming"));
+            t0 = Profile.Start();
             var result = new Run(layout, model, _options, pool, first, progress, ct).Execute();
+            Profile.Stop("streaming", t0);
             Profile.Print();
             return result;
         }
@@ -283,9 +285,13 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
                     break;
             }
 
+            var tp = Profile.Start();
             var outline = acc.Outline(_factory);
+            Profile.Stop("outline", tp);
             if (outline is null) return;
+            tp = Profile.Start();
             var simplified = TopologyPreservingSimplifier.Simplify(outline, 0.5) as Polygon ?? outline;
+            Profile.Stop("simplify", tp);
             var perimeter = simplified.ExteriorRing.Length;
             if (perimeter <= 0 || 4 * Math.PI * simplified.Area / (perimeter * perimeter) < options.MinCompactness) return;
             var x0 = layout.OriginX;

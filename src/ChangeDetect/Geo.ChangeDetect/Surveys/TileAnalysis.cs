@@ -256,38 +256,46 @@ internal static class TileAnalysis
     {
         using var ra = Reduce(a, k);
         using var rb = Reduce(b, k);
-        using var small = ScoreReduced(ra, rb, s, measure, Math.Max(1.0, 2.0 / (gsdMetres * k)));
-        var full = new Mat();
-        Cv2.Resize(small, full, a.Size(), 0, 0, InterpolationFlags.Linear);
-        return full;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
-    private static Mat ScoreReduced(Mat a, Mat b, CueStats s, ChangeDetectionOptions measure, double smoothingPixels)
-    {
-        var (colour, structure, texture) = Cues(a, b, s.TypicalEnergy);
+        var (colour, structure, texture) = Cues(ra, rb, s.TypicalEnergy);
         using (colour)
         using (structure)
         using (texture)
         {
-            var score = MatSpan.NewFloat(a.Size());
-            var o = MatSpan.Floats(score);
-            var c = MatSpan.Floats(colour);
-            var st = MatSpan.Floats(structure);
-            var tx = MatSpan.Floats(texture);
-            var wc = (float)(measure.ColourWeight / s.ColourSigma);
-            var ws = 1f / s.StructureSigma;
-            var wt = 1f / s.TextureSigma;
-            for (var i = 0; i < o.Length; i++)
-            {
-                o[i] = wc * (c[i] - s.ColourMedian) + ws * (st[i] - s.StructureMedian) + wt * (tx[i] - s.TextureMedian);
-            }
-
-            ChangeMeasure.SuppressVegetation(o, MatSpan.Floats(a), MatSpan.Floats(b), measure);
-            var smooth = MatSpan.Blur(score, smoothingPixels);
-            score.Dispose();
-            return smooth;
+            return ScoreFromCues(ra, rb, colour, structure, texture, s, measure, gsdMetres, k, a.Size());
         }
+    }
+
+    /// <summary><see cref="Score"/> from the cues already computed on the score grid (<paramref name="ra"/>,
+    /// <paramref name="rb"/>: the pair reduced by <paramref name="k"/>), interpolated to <paramref name="full"/>.</summary>
+    public static Mat ScoreFromCues(Mat ra, Mat rb, Mat colour, Mat structure, Mat texture, CueStats s, ChangeDetectionOptions measure,
+        double gsdMetres, int k, Size full)
+    {
+        using var small = Combine(ra, rb, colour, structure, texture, s, measure, Math.Max(1.0, 2.0 / (gsdMetres * k)));
+        var score = new Mat();
+        Cv2.Resize(small, score, full, 0, 0, InterpolationFlags.Linear);
+        return score;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
+    private static Mat Combine(Mat a, Mat b, Mat colour, Mat structure, Mat texture, CueStats s, ChangeDetectionOptions measure, double smoothingPixels)
+    {
+        var score = MatSpan.NewFloat(a.Size());
+        var o = MatSpan.Floats(score);
+        var c = MatSpan.Floats(colour);
+        var st = MatSpan.Floats(structure);
+        var tx = MatSpan.Floats(texture);
+        var wc = (float)(measure.ColourWeight / s.ColourSigma);
+        var ws = 1f / s.StructureSigma;
+        var wt = 1f / s.TextureSigma;
+        for (var i = 0; i < o.Length; i++)
+        {
+            o[i] = wc * (c[i] - s.ColourMedian) + ws * (st[i] - s.StructureMedian) + wt * (tx[i] - s.TextureMedian);
+        }
+
+        ChangeMeasure.SuppressVegetation(o, MatSpan.Floats(a), MatSpan.Floats(b), measure);
+        var smooth = MatSpan.Blur(score, smoothingPixels);
+        score.Dispose();
+        return smooth;
     }
 
     private static double Median(List<double> v)
