@@ -18,7 +18,7 @@ namespace Geo.ChangeDetect;
 /// Where both dates are vegetation (excess green 2g - r - b on chromatic coordinates above a fixed level) the score is
 /// lowered: seasonal and growth change of vegetation is the main source of false alarms. The sum is smoothed, because
 /// buildings are objects of several metres, not pixels.
-/// <para>The image-pair score (<see cref="Score"/>) adds two directional cues of construction, each standardised the
+/// <para>The image-pair score (<see cref="Score"/>) adds three directional cues of construction, each standardised the
 /// same way with weight 1, and lowers the score wherever the <em>after</em> image is vegetation (a surface that ends
 /// green was not built on):</para>
 /// <list type="bullet">
@@ -26,7 +26,9 @@ namespace Geo.ChangeDetect;
 /// roofs, walls and streets add edges to fields and bare soil;</item>
 /// <item>building-index gain: the morphological building index (Huang and Zhang 2011; here the mean of white top-hats
 /// of brightness max(R, G, B) with square elements of 2.5 to 20.5 m) after minus before: new bright, compact structures
-/// of building size.</item>
+/// of building size;</item>
+/// <item>chroma loss: CIE Lab chroma sqrt(a² + b²) before minus after: built surfaces (roofs, concrete, asphalt) are
+/// grey, fields, soil and vegetation are coloured.</item>
 /// </list>
 /// The survey pipeline uses the three symmetric cues only (see Surveys/TileAnalysis).
 /// </summary>
@@ -58,6 +60,11 @@ internal static class ChangeMeasure
         using (var gain = BuildingIndexGain(before, after, options.GroundSampleDistance))
         {
             AddStandardised(s, MatSpan.Floats(gain), 1.0);
+        }
+
+        using (var loss = ChromaLoss(labA, labB))
+        {
+            AddStandardised(s, MatSpan.Floats(loss), 1.0);
         }
 
         SuppressAfterVegetation(s, MatSpan.Floats(after), options);
@@ -347,6 +354,25 @@ internal static class ChangeMeasure
         for (var i = 0; i < r.Length; i++)
         {
             r[i] = y[i] - x[i];
+        }
+
+        return result;
+    }
+
+    /// <summary>CIE Lab chroma of the before image minus that of the after image (Lab CV_32FC3): positive where
+    /// colour was lost.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
+    internal static Mat ChromaLoss(Mat labA, Mat labB)
+    {
+        var result = MatSpan.NewFloat(labA.Size());
+        var r = MatSpan.Floats(result);
+        var a = MatSpan.Floats(labA);
+        var b = MatSpan.Floats(labB);
+        for (var i = 0; i < r.Length; i++)
+        {
+            var ca = MathF.Sqrt(a[i * 3 + 1] * a[i * 3 + 1] + a[i * 3 + 2] * a[i * 3 + 2]);
+            var cb = MathF.Sqrt(b[i * 3 + 1] * b[i * 3 + 1] + b[i * 3 + 2] * b[i * 3 + 2]);
+            r[i] = ca - cb;
         }
 
         return result;
