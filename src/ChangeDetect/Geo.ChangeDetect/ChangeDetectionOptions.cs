@@ -13,7 +13,7 @@ namespace Geo.ChangeDetect;
 /// <param name="SmoothingPixels">Gaussian sigma of the score smoothing, pixels.</param>
 /// <param name="ColourWeight">Weight of the colour cue against structure and texture (each 1).</param>
 /// <param name="VegetationExcessGreen">Excess-green level above which a pixel is vegetation.</param>
-/// <param name="VegetationPenalty">Score (in robust standard deviations) removed where the after image (image pairs) or both dates (surveys) are vegetation.</param>
+/// <param name="VegetationPenalty">Score (in robust standard deviations) removed where both dates are vegetation.</param>
 public sealed record ChangeDetectionOptions(
     double GroundSampleDistance = 0.5,
     double MinAreaSquareMetres = 20,

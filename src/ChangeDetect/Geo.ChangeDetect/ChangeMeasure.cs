@@ -19,8 +19,7 @@ namespace Geo.ChangeDetect;
 /// lowered: seasonal and growth change of vegetation is the main source of false alarms. The sum is smoothed, because
 /// buildings are objects of several metres, not pixels.
 /// <para>The image-pair score (<see cref="Score"/>) adds three directional cues of construction, each standardised the
-/// same way with weight 1, and lowers the score wherever the <em>after</em> image is vegetation (a surface that ends
-/// green was not built on):</para>
+/// same way with weight 1:</para>
 /// <list type="bullet">
 /// <item>texture gain: local standard deviation of lightness (Gaussian window, sigma 5 px) after minus before; new
 /// roofs, walls and streets add edges to fields and bare soil;</item>
@@ -67,7 +66,7 @@ internal static class ChangeMeasure
             AddStandardised(s, MatSpan.Floats(loss), 1.0);
         }
 
-        SuppressAfterVegetation(s, MatSpan.Floats(after), options);
+        SuppressVegetation(s, MatSpan.Floats(before), MatSpan.Floats(after), options);
         var smooth = MatSpan.Blur(score, options.SmoothingPixels);
         score.Dispose();
         return smooth;
@@ -437,22 +436,6 @@ internal static class ChangeMeasure
         for (var i = 0; i < score.Length; i++)
         {
             if (ExcessGreen(a, i) > level && ExcessGreen(b, i) > level)
-            {
-                score[i] -= penalty;
-            }
-        }
-    }
-
-    /// <summary>Lowers the score by the vegetation penalty wherever the after image is vegetation, whatever it was
-    /// before: for construction, a surface that ends green is not a change of interest (image pairs only).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
-    internal static void SuppressAfterVegetation(Span<float> score, ReadOnlySpan<float> b, ChangeDetectionOptions options)
-    {
-        var level = (float)options.VegetationExcessGreen;
-        var penalty = (float)options.VegetationPenalty;
-        for (var i = 0; i < score.Length; i++)
-        {
-            if (ExcessGreen(b, i) > level)
             {
                 score[i] -= penalty;
             }
