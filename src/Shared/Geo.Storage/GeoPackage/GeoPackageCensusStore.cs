@@ -472,13 +472,16 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     /// <b>pipelined</b>: the stored codes are read once into memory (8 bytes each), duplicates and next serials are
     /// answered from there on the caller's thread (which parses and validates), and the rows go in batches through a
     /// bounded queue (at most <see cref="QueuedBatches"/> x <see cref="BatchRows"/> rows held) to one writer thread
-    /// that owns the connection until commit — parsing and SQLite work on two cores;</item>
+    /// that owns the connection until commit — parsing and SQLite work on two cores; each batch is put in code order
+    /// on the parsing thread (which waits for the writer otherwise), and columns repeating from row to row stay bound;</item>
     /// <item>the R*Tree: each row's box is kept (40 bytes a row) and the tree is built packed at commit when the import
     /// is at least as large as the table was (<see cref="RtreeBulkLoad"/>), otherwise the boxes are inserted in Hilbert
     /// order; the layer extent comes from the boxes;</item>
     /// <item>the status and grid indexes are dropped once the import outgrows the table and built again at commit (a
     /// sort instead of a B-tree insert per row); <c>component_grids</c> gets rows only for the (few) components touching
-    /// several grids.</item>
+    /// several grids;</item>
+    /// <item>the commit returns once the rows are durable in the WAL; the checkpoint into the database file runs after
+    /// it on another connection (<see cref="WhenCheckpointedAsync"/>).</item>
     /// </list>
     /// </summary>
     private sealed class BulkWriter : ICensusBulkWriter
