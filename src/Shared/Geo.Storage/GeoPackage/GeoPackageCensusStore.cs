@@ -1010,10 +1010,11 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await WhenCheckpointedAsync().ConfigureAwait(false);
         await _writeLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            // Under the write lock: a bulk import that committed before starts its checkpoint before it lets go of it.
+            await WhenCheckpointedAsync().ConfigureAwait(false);
             await using var c = new SqliteConnection(_connectionString);
             try
             {
