@@ -22,6 +22,10 @@ internal sealed class RawStatement : IDisposable
     private SqliteException? _lastError;
     private byte[] _utf8 = new byte[256];
 
+    // What each parameter holds, for BindKept: a string (by reference), NullBound, a boxed long, or null when unknown.
+    private object?[]? _kept;
+    private static readonly object NullBound = new();
+
     public RawStatement(SqliteConnection connection, string sql)
     {
         _db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
@@ -29,9 +33,45 @@ internal sealed class RawStatement : IDisposable
         if (rc != raw.SQLITE_OK) throw Error(rc);
     }
 
-    public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index, value));
+    public void Bind(int index, long value)
+    {
+        Forget(index);
+        Check(raw.sqlite3_bind_int64(_stmt, index, value));
+    }
 
-    public void Bind(int index, double value) => Check(raw.sqlite3_bind_double(_stmt, index, value));
+    public void Bind(int index, double value)
+    {
+        Forget(index);
+        Check(raw.sqlite3_bind_double(_stmt, index, value));
+    }
+
+    /// <summary>
+    /// Binds text (null binds NULL) unless the parameter already holds this very string (the same reference, or NULL
+    /// for null): SQLite keeps bindings across steps and resets, so a value repeated from row to row (a department,
+    /// a status label, a date text, a cached cell of the CSV) is converted and copied once instead of per row.
+    /// </summary>
+    public void BindKept(int index, string? value)
+    {
+        var kept = _kept ??= new object?[raw.sqlite3_bind_parameter_count(_stmt) + 1];
+        if (ReferenceEquals(kept[index], value ?? NullBound)) return;
+        if (value is null) BindNull(index);
+        else Bind(index, value.AsSpan());
+        kept[index] = value ?? NullBound;
+    }
+
+    /// <summary><see cref="BindKept(int, string)"/> for an integer.</summary>
+    public void BindKept(int index, long value)
+    {
+        var kept = _kept ??= new object?[raw.sqlite3_bind_parameter_count(_stmt) + 1];
+        if (kept[index] is long held && held == value) return;
+        Bind(index, value);
+        kept[index] = value;
+    }
+
+    private void Forget(int index)
+    {
+        if (_kept is not null && (uint)index < (uint)_kept.Length) _kept[index] = null;
+    }
 
     /// <summary>Binds text (null binds NULL), converted to UTF-8 here (a vectorised copy into a reused buffer) so SQLite
     /// does not translate it from UTF-16 with an allocation of its own.</summary>
@@ -43,15 +83,24 @@ internal sealed class RawStatement : IDisposable
 
     public void Bind(int index, ReadOnlySpan<char> value)
     {
+        Forget(index);
         var max = Encoding.UTF8.GetMaxByteCount(value.Length);
         if (_utf8.Length < max) _utf8 = new byte[Math.Max(max, 2 * _utf8.Length)];
         var n = Encoding.UTF8.GetBytes(value, _utf8);
         Check(raw.sqlite3_bind_text(_stmt, index, _utf8.AsSpan(0, n)));
     }
 
-    public void BindBlob(int index, ReadOnlySpan<byte> value) => Check(raw.sqlite3_bind_blob(_stmt, index, value));
+    public void BindBlob(int index, ReadOnlySpan<byte> value)
+    {
+        Forget(index);
+        Check(raw.sqlite3_bind_blob(_stmt, index, value));
+    }
 
-    public void BindNull(int index) => Check(raw.sqlite3_bind_null(_stmt, index));
+    public void BindNull(int index)
+    {
+        Forget(index);
+        Check(raw.sqlite3_bind_null(_stmt, index));
+    }
 
     /// <summary>Runs the statement to completion and resets it for the next row. 0 when it succeeded; the extended
     /// result code when a constraint failed (e.g. 1555 primary key, 2067 unique, 1811 a trigger's RAISE), after which

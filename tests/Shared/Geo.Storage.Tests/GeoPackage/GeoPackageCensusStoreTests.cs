@@ -182,6 +182,75 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
     }
 
     [Fact]
+    public async Task PipelinedBulkImport_StoresEachRowsOwnValues_WhenColumnsRepeatChangeOrTurnNullFromRowToRow()
+    {
+        // The writer binds a column again only when its value is not the very string it holds already; these patterns
+        // cross the 16-row statements' slots: one string instance in runs, null, an equal but distinct string, others.
+        var path = NewPath();
+        await using var census = await GeoPackageCensusStore.OpenAsync(path);
+        var rnd = new Random(11);
+        const string shared = "汝州市自来水公司";
+        const int rows = 20_777;
+        var expected = new List<Component>(rows);
+        await using (var bulk = await census.BeginBulkAsync(Alice, "values"))
+        {
+            for (var i = 1; i <= rows; i++)
+            {
+                var line = i % 50 == 0;
+                var k = (line
+                    ? Make($"4104820603{i:D6}", "LINESTRING (112.84 34.16, 112.85 34.17)", "41048200100101 41048200100102")
+                    : Make($"4104820101{i:D6}", RandomPoint(rnd))) with
+                {
+                    Name = i / 16 % 2 == 0 ? "上水井盖" : $"井盖{i % 3}",
+                    Owner = i % 5 == 0 ? null : i % 3 == 0 ? new string(shared.AsSpan()) : i % 7 == 0 ? $"权属{i % 4}" : shared,
+                    Maintainer = i % 6 == 0 ? null : DepartmentCode.FromTrusted(i % 4 == 0 ? "SZ" : "SW"),
+                    CompetentDepartment = i % 19 == 0 ? null : DepartmentCode.FromTrusted("SW"),
+                    Status = (ComponentStatus)(i / 3 % 4),
+                    LastChanged = new DateOnly(2024, 6, 1 + i % 3),
+                    Source = (DataSource)(i % 17 % 4),
+                    Photos = i % 4 == 0 ? [] : [$"photos/{i % 2}.jpg"],
+                    Remarks = i % 17 < 8 ? null : i % 2 == 0 ? "备注" : $"备注{i}",
+                    AttributesJson = i % 9 == 0 ? null : """{"材质":"铸铁"}""",
+                };
+                Assert.True(bulk.Add(k).IsOk);
+                expected.Add(k);
+            }
+            await bulk.CommitAsync();
+        }
+        var stored = new Dictionary<long, Component>();
+        foreach (var chunk in expected.Chunk(1000))
+            foreach (var k in await census.GetComponentsAsync(chunk.Select(x => x.Code).ToArray()))
+                stored.Add(k.Code.Number, k);
+        Assert.Equal(rows, stored.Count);
+        foreach (var want in expected)
+        {
+            var got = stored[want.Code.Number];
+            Assert.Equal((want.Code, want.Name, want.Owner, want.Maintainer, want.CompetentDepartment, want.Status, want.FirstRecorded, want.LastChanged,
+                want.Source, want.Remarks, want.AttributesJson, 1L), (got.Code, got.Name, got.Owner, got.Maintainer, got.CompetentDepartment, got.Status,
+                got.FirstRecorded, got.LastChanged, got.Source, got.Remarks, got.AttributesJson, got.Version));
+            Assert.Equal(want.Photos, got.Photos);
+            Assert.Equal(want.GridCodes, got.GridCodes);
+            Assert.True(want.Geometry.EqualsExact(got.Geometry), $"{want.Code}: {got.Geometry} != {want.Geometry}");
+        }
+        using var c = OpenReadOnly(path);
+        Assert.Equal(0L, Scalar(c, "SELECT count(*) FROM components WHERE class_code != substr(code, 7, 4) OR fid != CAST(code AS INTEGER);"));
+    }
+
+    [Fact]
+    public async Task BulkImport_ReturnsOnceItsRowsAreDurableInTheWal_AndTheirPagesReachTheDatabaseFileAfterwards()
+    {
+        var path = NewPath();
+        await using var census = await GeoPackageCensusStore.OpenAsync(path);
+        await ImportRandomPointsAsync(census, 21_000, firstSerial: 1, seed: 3);
+        Assert.Equal(21_000L, await census.CountAsync()); // readable at once (from the WAL)
+        await census.WhenCheckpointedAsync();
+        using var c = OpenReadOnly(path);
+        var pages = (long)Scalar(c, "PRAGMA page_count;")! * (long)Scalar(c, "PRAGMA page_size;")!;
+        Assert.Equal(pages, new FileInfo(path).Length); // every page copied from the WAL into the file
+        Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check;"));
+    }
+
+    [Fact]
     public async Task Migration5_KeepsTheDataOfAStoreAtSchema4_AndGdalStillReadsIt()
     {
         // A store as schema 4 left it (AUTOINCREMENT fids unrelated to the codes, CHECKs, unique code index,
