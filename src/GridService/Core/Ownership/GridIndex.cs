@@ -1,7 +1,6 @@
 using Geo.GridService.Grids;
 using NetTopologySuite.Algorithm.Locate;
 using NetTopologySuite.Geometries;
-using NetTopologySuite.Geometries.Prepared;
 
 namespace Geo.GridService.Ownership;
 
@@ -24,8 +23,8 @@ public readonly record struct GridHit(int GridIndex, bool OnBoundary)
 /// <para><b>Boundary flag:</b> <see cref="GridHit.OnBoundary"/> is true when the point is within
 /// <see cref="BoundaryToleranceMetres"/> of the owner's boundary (a field report that close to a line is worth a
 /// second look by the dispatcher).</para>
-/// <para><b>How:</b> a raster of up to <see cref="MaxCellsPerSide"/>² cells over the grids' extent, filled by
-/// quadtree subdivision. A cell lying inside one grid with a margin of the tolerance answers directly; a cell crossed
+/// <para><b>How:</b> a raster of up to <see cref="MaxCellsPerSide"/>² cells over the grids' extent, filled grid by
+/// grid by walking the boundary segments (edge cells) and scanning row centre lines (interior cells). A cell lying inside one grid with a margin of the tolerance answers directly; a cell crossed
 /// by a boundary holds the few candidate grids, which are tested exactly with indexed point-in-area locators.</para>
 /// </summary>
 public sealed class GridIndex
@@ -82,16 +81,16 @@ public sealed class GridIndex
         Array.Fill(_cells, -1);
 
         var edges = new Dictionary<int, List<int>>();
-        var factory = _grids.Length > 0 ? _grids[0].Geometry.Factory : new GeometryFactory();
+        var stamp = new int[_cells.Length]; // g + 1 where grid g's boundary passes within the margin of the cell
+        var crossings = new List<double>();
         for (var g = 0; g < _grids.Length; g++)
         {
-            var prepared = PreparedGeometryFactory.Prepare(_grids[g].Geometry);
             var env = _grids[g].Geometry.EnvelopeInternal;
             var x0 = Math.Clamp((int)Math.Floor((env.MinX - margin - _minX) * _invCell), 0, _nx - 1);
             var x1 = Math.Clamp((int)Math.Floor((env.MaxX + margin - _minX) * _invCell), 0, _nx - 1);
             var y0 = Math.Clamp((int)Math.Floor((env.MinY - margin - _minY) * _invCell), 0, _ny - 1);
             var y1 = Math.Clamp((int)Math.Floor((env.MaxY + margin - _minY) * _invCell), 0, _ny - 1);
-            Fill(g, prepared, factory, x0, y0, x1, y1, cell, margin, edges);
+            Fill(g, x0, y0, x1, y1, cell, margin, edges, stamp, crossings);
         }
 
         // Freeze edge lists: ascending grid index, so the first covering candidate is the owner.
@@ -207,7 +206,8 @@ public sealed class GridIndex
                         {
                             var v = _cells[y * _nx + x];
                             if (v > -2) continue; // only edge cells need segments
-                            if (!SegmentNearCell(ax, ay, bx, by, x, y, cell, margin)) continue;
+                            if (!SegmentHitsBox(ax, ay, bx, by, _minX + x * cell - margin, _minY + y * cell - margin,
+                                    _minX + (x + 1) * cell + margin, _minY + (y + 1) * cell + margin)) continue;
                             (perList[-(v + 2)] ??= new List<int>(4)).Add(id);
                         }
                 }
@@ -223,21 +223,6 @@ public sealed class GridIndex
         }
         offsets[edgeListCount] = items.Count;
         return ([.. segments], offsets, [.. items]);
-    }
-
-    // Conservative test in degrees: does the segment pass within `margin` of the cell rectangle?
-    private bool SegmentNearCell(double ax, double ay, double bx, double by, int cx, int cy, double cell, double margin)
-    {
-        var env = new Envelope(_minX + cx * cell - margin, _minX + (cx + 1) * cell + margin,
-            _minY + cy * cell - margin, _minY + (cy + 1) * cell + margin);
-        var a = new Coordinate(ax, ay);
-        var b = new Coordinate(bx, by);
-        if (env.Intersects(a) || env.Intersects(b)) return true;
-        var seg = new LineSegment(a, b);
-        Coordinate[] r = [new(env.MinX, env.MinY), new(env.MaxX, env.MinY), new(env.MaxX, env.MaxY), new(env.MinX, env.MaxY)];
-        for (var i = 0; i < 4; i++)
-            if (seg.Intersection(new LineSegment(r[i], r[(i + 1) % 4])) is not null) return true;
-        return false;
     }
 
     /// <summary>The grid nearest to a point outside every grid, with its distance in metres (local frame): the distance
@@ -287,35 +272,120 @@ public sealed class GridIndex
         return (best, Math.Sqrt(best2));
     }
 
-    private void Fill(int g, IPreparedGeometry prepared, GeometryFactory factory, int x0, int y0, int x1, int y1,
-        double cell, double margin, Dictionary<int, List<int>> edges)
+    /// <summary>
+    /// Rasterises grid <paramref name="g"/> into the cells of its envelope: a cell that the grid's boundary passes within
+    /// <paramref name="margin"/> of is an edge cell of g (each boundary segment is walked row by row over the cells near
+    /// it, tested with <see cref="SegmentHitsBox"/>); any other cell is wholly inside or wholly outside g by more than
+    /// the margin, and its centre decides which (even-odd crossings of every ring with the row's centre line, so holes
+    /// and multipolygons need nothing special). Cells are claimed as before: an interior cell not yet claimed by a
+    /// grid of lower index belongs to g, otherwise it becomes an edge cell holding both.
+    /// </summary>
+    private void Fill(int g, int x0, int y0, int x1, int y1, double cell, double margin, Dictionary<int, List<int>> edges, int[] stamp,
+        List<double> crossings)
     {
-        var rect = factory.ToGeometry(new Envelope(
-            _minX + x0 * cell - margin, _minX + (x1 + 1) * cell + margin,
-            _minY + y0 * cell - margin, _minY + (y1 + 1) * cell + margin));
-        if (!prepared.Intersects(rect)) return;
-        if (prepared.Contains(rect))
+        var geometry = _grids[g].Geometry;
+        var rings = new List<CoordinateSequence>();
+        for (var p = 0; p < geometry.NumGeometries; p++)
         {
-            for (var y = y0; y <= y1; y++)
-                for (var x = x0; x <= x1; x++)
+            if (geometry.GetGeometryN(p) is not Polygon polygon) continue;
+            rings.Add(polygon.Shell.CoordinateSequence);
+            foreach (var hole in polygon.Holes) rings.Add(hole.CoordinateSequence);
+        }
+
+        // Edge cells: near a boundary segment.
+        foreach (var cs in rings)
+        {
+            for (var i = 0; i + 1 < cs.Count; i++)
+            {
+                double ax = cs.GetX(i), ay = cs.GetY(i), bx = cs.GetX(i + 1), by = cs.GetY(i + 1);
+                var sy0 = Math.Clamp((int)Math.Floor((Math.Min(ay, by) - margin - _minY) * _invCell), y0, y1);
+                var sy1 = Math.Clamp((int)Math.Floor((Math.Max(ay, by) + margin - _minY) * _invCell), y0, y1);
+                for (var y = sy0; y <= sy1; y++)
                 {
-                    var i = y * _nx + x;
-                    if (_cells[i] == -1 && !edges.ContainsKey(i)) _cells[i] = g;
-                    else AddEdge(edges, i, g);
+                    // The part of the segment within this row band (grown by the margin) bounds the cells to test.
+                    var bandLo = _minY + y * cell - margin;
+                    var bandHi = _minY + (y + 1) * cell + margin;
+                    double lo, hi;
+                    if (ay == by) { lo = Math.Min(ax, bx); hi = Math.Max(ax, bx); }
+                    else
+                    {
+                        var t0 = Math.Clamp((bandLo - ay) / (by - ay), 0, 1);
+                        var t1 = Math.Clamp((bandHi - ay) / (by - ay), 0, 1);
+                        var xa = ax + t0 * (bx - ax);
+                        var xb = ax + t1 * (bx - ax);
+                        lo = Math.Min(xa, xb);
+                        hi = Math.Max(xa, xb);
+                    }
+                    var cx0 = Math.Clamp((int)Math.Floor((lo - margin - _minX) * _invCell) - 1, x0, x1);
+                    var cx1 = Math.Clamp((int)Math.Floor((hi + margin - _minX) * _invCell) + 1, x0, x1);
+                    for (var x = cx0; x <= cx1; x++)
+                    {
+                        var c = y * _nx + x;
+                        if (stamp[c] == g + 1) continue;
+                        if (!SegmentHitsBox(ax, ay, bx, by, _minX + x * cell - margin, _minY + y * cell - margin,
+                                _minX + (x + 1) * cell + margin, _minY + (y + 1) * cell + margin)) continue;
+                        stamp[c] = g + 1;
+                        AddEdge(edges, c, g);
+                    }
                 }
-            return;
+            }
         }
-        if (x0 == x1 && y0 == y1)
+
+        // Interior cells: the centre line of each row, crossings by even-odd.
+        for (var y = y0; y <= y1; y++)
         {
-            AddEdge(edges, y0 * _nx + x0, g);
-            return;
+            var yc = _minY + (y + 0.5) * cell;
+            crossings.Clear();
+            foreach (var cs in rings)
+            {
+                for (var i = 0; i + 1 < cs.Count; i++)
+                {
+                    double ay = cs.GetY(i), by = cs.GetY(i + 1);
+                    if (ay > yc == by > yc) continue;
+                    double ax = cs.GetX(i), bx = cs.GetX(i + 1);
+                    crossings.Add(ax + (yc - ay) * (bx - ax) / (by - ay));
+                }
+            }
+            if (crossings.Count < 2) continue;
+            crossings.Sort();
+            for (var k = 0; k + 1 < crossings.Count; k += 2)
+            {
+                // Cells whose centre lies in [from, to].
+                var from = Math.Max(x0, (int)Math.Ceiling((crossings[k] - _minX) * _invCell - 0.5));
+                var to = Math.Min(x1, (int)Math.Floor((crossings[k + 1] - _minX) * _invCell - 0.5));
+                for (var x = from; x <= to; x++)
+                {
+                    var c = y * _nx + x;
+                    if (stamp[c] == g + 1) continue;
+                    if (_cells[c] == -1 && !edges.ContainsKey(c)) _cells[c] = g;
+                    else AddEdge(edges, c, g);
+                }
+            }
         }
-        var xm = (x0 + x1) / 2;
-        var ym = (y0 + y1) / 2;
-        Fill(g, prepared, factory, x0, y0, xm, ym, cell, margin, edges);
-        if (xm < x1) Fill(g, prepared, factory, xm + 1, y0, x1, ym, cell, margin, edges);
-        if (ym < y1) Fill(g, prepared, factory, x0, ym + 1, xm, y1, cell, margin, edges);
-        if (xm < x1 && ym < y1) Fill(g, prepared, factory, xm + 1, ym + 1, x1, y1, cell, margin, edges);
+    }
+
+    /// <summary>Whether segment a-b meets the closed box (Liang-Barsky clipping; no allocation).</summary>
+    private static bool SegmentHitsBox(double ax, double ay, double bx, double by, double minX, double minY, double maxX, double maxY)
+    {
+        double t0 = 0, t1 = 1, dx = bx - ax, dy = by - ay;
+        return Clip(-dx, ax - minX) && Clip(dx, maxX - ax) && Clip(-dy, ay - minY) && Clip(dy, maxY - ay);
+
+        bool Clip(double p, double q)
+        {
+            if (p == 0) return q >= 0;
+            var r = q / p;
+            if (p < 0)
+            {
+                if (r > t1) return false;
+                if (r > t0) t0 = r;
+            }
+            else
+            {
+                if (r < t0) return false;
+                if (r < t1) t1 = r;
+            }
+            return true;
+        }
     }
 
     private void AddEdge(Dictionary<int, List<int>> edges, int cellIndex, int g)
