@@ -127,7 +127,10 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options, ISur
             {
                 // Not a survey: the file's own problem decides the answer, whatever the hash would say.
                 await stopHashing.CancelAsync().ConfigureAwait(false);
-                try { await hashing.ConfigureAwait(false); } catch (OperationCanceledException) { }
+                // The hash of a file that is not a survey does not matter, nor whether it could be read at all (a
+                // relative or missing path fails both ways; the conversion's answer is the one with the reason).
+                try { await hashing.ConfigureAwait(false); }
+                catch (Exception e) when (e is OperationCanceledException or IOException or UnauthorizedAccessException) { }
                 return Result<Survey>.Fail(failed.Failures);
             }
 
@@ -156,7 +159,8 @@ public sealed class SurveyIngest(ISurveyStore store, SurveyOptions options, ISur
             if (!committed)
             {
                 await stopHashing.CancelAsync().ConfigureAwait(false);
-                try { await hashing.ConfigureAwait(false); } catch (Exception e) when (e is OperationCanceledException or IOException) { }
+                try { await hashing.ConfigureAwait(false); }
+                catch (Exception e) when (e is OperationCanceledException or IOException or UnauthorizedAccessException) { }
                 SurveyFiles.DeletePartial(partial);
                 SurveyFiles.TryDelete(final);
             }
