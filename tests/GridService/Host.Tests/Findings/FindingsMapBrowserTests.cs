@@ -80,7 +80,11 @@ public sealed class FindingsMapBrowserTests(FindingsFixture fx) : IClassFixture<
 
         await page.FillAsync(".finding-card .rv-comment", "地图核查：确认违建");
         await page.ClickAsync(".finding-card .rv-confirm");
-        await page.Locator(".finding-card .rv-confirmed").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        // Either the card shows the new state or its message line says why not (then the assertion names it).
+        await page.WaitForFunctionAsync("() => document.querySelector('.finding-card .rv-confirmed') || document.querySelector('.finding-card .rv-msg')?.textContent",
+            null, new PageWaitForFunctionOptions { Timeout = 60_000, PollingInterval = 100 });
+        Assert.True(await page.Locator(".finding-card .rv-confirmed").CountAsync() > 0,
+            "the review was not shown as confirmed: " + await page.EvaluateAsync<string>("() => document.querySelector('.finding-card .rv-msg')?.textContent ?? ''"));
         var after = (await fx.Client().GetFromJsonAsync<JsonElement>($"/api/v1/findings/{findingId}")).GetProperty("finding");
         Assert.Equal("confirmed", after.GetProperty("review").GetString());
         Assert.Equal("地图核查：确认违建", after.GetProperty("reviewComment").GetString());
