@@ -188,22 +188,23 @@ for _ in $(seq 1 240); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>
 python3 "$work/fetch.py" $port components "$work/data/tiles-components.csv" "$work/warm-components.csv" >/dev/null
 python3 "$work/fetch.py" $port grids "$work/data/tiles-grids.csv" "$work/warm-grids.csv" >/dev/null
 : >"$work/empty.csv"
+# One round of one layer: every tile over HTTP, then the same tiles as one ST_AsMVT statement each (per_tile);
+# prints "http-tiles/s per-tile-statements-tiles/s".
+round_pair() { # layer database sql-file tile-count round
+  local rate bytes ms secs
+  read -r rate bytes ms < <(python3 "$work/fetch.py" $port "$1" "$work/data/tiles-$1.csv" "$work/empty.csv")
+  secs=$(per_tile "$2" "$3")
+  echo "$1 round $5: $4 tiles over HTTP in $ms ms = $rate tiles/s ($bytes bytes); one ST_AsMVT statement per tile: $secs s" >&2
+  echo "$rate $(python3 -c "print(round($4 / $secs, 1))")"
+}
 for r in $(seq 1 "$rounds"); do
-  read -r rate bytes ms < <(python3 "$work/fetch.py" $port components "$work/data/tiles-components.csv" "$work/empty.csv")
-  echo "http components round $r: $ntc tiles in $ms ms = $rate tiles/s, $bytes bytes" >&2
-  best_hc=$(python3 -c "print(max($best_hc, $rate))")
-  secs=$(per_tile geostore "$work/per-tile-c.sql")
-  echo "postgis per-tile statements (service table) components round $r: $ntc tiles in $secs s" >&2
-  best_tc=$(python3 -c "print(max($best_tc, round($ntc / $secs, 1)))")
+  read -r http per < <(round_pair components geostore "$work/per-tile-c.sql" "$ntc" "$r")
+  best_hc=$(python3 -c "print(max($best_hc, $http))"); best_tc=$(python3 -c "print(max($best_tc, $per))")
   ms=$(psql_g -c '\timing on' -c "$tile_sql_s" | grep -o 'Time: [0-9.]*' | cut -d' ' -f2)
   echo "postgis one statement (service table) components round $r: $ntc tiles in $ms ms" >&2
   best_s=$(python3 -c "print(min($best_s, $ms))")
-  read -r rate bytes ms < <(python3 "$work/fetch.py" $port grids "$work/data/tiles-grids.csv" "$work/empty.csv")
-  echo "http grids round $r: $ntg tiles in $ms ms = $rate tiles/s, $bytes bytes (grids + grid_labels layers)" >&2
-  best_hg=$(python3 -c "print(max($best_hg, $rate))")
-  secs=$(per_tile bench "$work/per-tile-g.sql")
-  echo "postgis per-tile statements grids round $r: $ntg tiles in $secs s" >&2
-  best_tg=$(python3 -c "print(max($best_tg, round($ntg / $secs, 1)))")
+  read -r http per < <(round_pair grids bench "$work/per-tile-g.sql" "$ntg" "$r") # grids over HTTP carry the grid_labels layer too
+  best_hg=$(python3 -c "print(max($best_hg, $http))"); best_tg=$(python3 -c "print(max($best_tg, $per))")
 done
 kill "$geo_pid"; wait "$geo_pid" 2>/dev/null || true; geo_pid=""
 pg_s=$(python3 -c "print(round($ntc / ($best_s / 1000), 1))")

@@ -304,20 +304,18 @@ internal static class ChangeMeasure
 
     /// <summary>Local standard deviation of lightness, after minus before (CIE L, 0..100): positive where texture
     /// appeared.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     internal static Mat TextureGain(Mat la, Mat lb)
     {
         using var da = LocalDeviation(la, TextureSigmaPixels);
         using var db = LocalDeviation(lb, TextureSigmaPixels);
-        var result = MatSpan.NewFloat(la.Size());
-        var r = MatSpan.Floats(result);
-        var x = MatSpan.Floats(da);
-        var y = MatSpan.Floats(db);
-        for (var i = 0; i < r.Length; i++)
-        {
-            r[i] = y[i] - x[i];
-        }
+        return AfterMinusBefore(db, da);
+    }
 
+    /// <summary>Per pixel, <paramref name="after"/> minus <paramref name="before"/> (CV_32F, same size).</summary>
+    private static Mat AfterMinusBefore(Mat after, Mat before)
+    {
+        var result = new Mat();
+        Cv2.Subtract(after, before, result);
         return result;
     }
 
@@ -341,21 +339,11 @@ internal static class ChangeMeasure
 
     /// <summary>Morphological building index of the after image minus that of the before image (RGB CV_32FC3,
     /// 0..255; <paramref name="gsd"/> in metres converts the element sides to pixels, at least 3).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
     internal static Mat BuildingIndexGain(Mat before, Mat after, double gsd)
     {
         using var ia = BuildingIndex(before, gsd);
         using var ib = BuildingIndex(after, gsd);
-        var result = MatSpan.NewFloat(before.Size());
-        var r = MatSpan.Floats(result);
-        var x = MatSpan.Floats(ia);
-        var y = MatSpan.Floats(ib);
-        for (var i = 0; i < r.Length; i++)
-        {
-            r[i] = y[i] - x[i];
-        }
-
-        return result;
+        return AfterMinusBefore(ib, ia);
     }
 
     /// <summary>CIE Lab chroma of the before image minus that of the after image (Lab CV_32FC3): positive where

@@ -54,30 +54,9 @@ internal static class GeoPackageFile
     /// Runs one write: serialised by <paramref name="gate"/>, one IMMEDIATE transaction, the revision bumped inside it.
     /// A failed result or an exception rolls everything back.
     /// </summary>
-    public static async Task<Result<T>> WriteAsync<T>(SemaphoreSlim gate, Func<CancellationToken, Task<SqliteConnection>> open,
-        Func<SqliteConnection, SqliteTransaction, Result<T>> work, CancellationToken ct)
-    {
-        await gate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await using var c = await open(ct).ConfigureAwait(false);
-            GeoPackageBlob.RegisterFunctions(c);
-            using var tx = c.BeginTransaction(deferred: false);
-            var result = work(c, tx);
-            if (!result.IsOk)
-            {
-                tx.Rollback();
-                return result;
-            }
-            BumpRevision(c, tx);
-            tx.Commit();
-            return result;
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+    public static Task<Result<T>> WriteAsync<T>(SemaphoreSlim gate, Func<CancellationToken, Task<SqliteConnection>> open,
+        Func<SqliteConnection, SqliteTransaction, Result<T>> work, CancellationToken ct) =>
+        WriteAwaitingAsync(gate, open, (c, tx, _) => Task.FromResult(work(c, tx)), ct);
 
     /// <summary>
     /// <see cref="WriteAsync{T}"/> for work that awaits inside the transaction (a copy streaming its rows from another store). The connection is

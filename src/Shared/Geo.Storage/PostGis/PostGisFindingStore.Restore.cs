@@ -61,23 +61,7 @@ public sealed partial class PostGisFindingStore
         {
             await foreach (var f in content.Findings.WithCancellation(ct).ConfigureAwait(false))
             {
-                await copy.StartRowAsync(ct).ConfigureAwait(false);
-                await copy.WriteAsync(f.Id, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                await copy.WriteAsync(f.RunId, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                await copy.WriteAsync((Geometry)Stored(f.Polygon), NpgsqlDbType.Geometry, ct).ConfigureAwait(false);
-                await copy.WriteAsync(f.AreaM2, NpgsqlDbType.Double, ct).ConfigureAwait(false);
-                await copy.WriteAsync(FindingText.Kind(f.Kind), NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                await WriteNullable(copy, f.MeanDh, ct).ConfigureAwait(false);
-                await WriteNullable(copy, f.MaxDh, ct).ConfigureAwait(false);
-                await copy.WriteAsync(f.Confidence, NpgsqlDbType.Double, ct).ConfigureAwait(false);
-                await WriteNullable(copy, f.GridCode, ct).ConfigureAwait(false);
-                await WriteNullable(copy, f.DepartmentCode, ct).ConfigureAwait(false);
-                await copy.WriteAsync(f.Permitted, NpgsqlDbType.Boolean, ct).ConfigureAwait(false);
-                await WriteNullable(copy, f.PermitId, ct).ConfigureAwait(false);
-                await copy.WriteAsync(FindingText.Review(f.Review), NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                await WriteNullable(copy, f.ReviewerKeyId, ct).ConfigureAwait(false);
-                await WriteNullable(copy, f.ReviewComment, ct).ConfigureAwait(false);
-                await WriteTime(copy, f.ReviewedAt, ct).ConfigureAwait(false);
+                await WriteFindingRowAsync(copy, f, asPending: false, ct).ConfigureAwait(false);
                 findings++;
             }
             await copy.CompleteAsync(ct).ConfigureAwait(false);
@@ -123,6 +107,29 @@ public sealed partial class PostGisFindingStore
                          """, c, tx))
             await sync.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return new FindingCounts(content.Runs.Count, content.Permits.Count, findings, reviews, outbox);
+    }
+
+    /// <summary>One row of <c>COPY findings ({FindingColumns})</c>, for a run's completion and for a restore alike;
+    /// <paramref name="asPending"/> stores it unreviewed whatever its review fields say.</summary>
+    private static async Task WriteFindingRowAsync(NpgsqlBinaryImporter copy, Finding f, bool asPending, CancellationToken ct)
+    {
+        await copy.StartRowAsync(ct).ConfigureAwait(false);
+        await copy.WriteAsync(f.Id, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+        await copy.WriteAsync(f.RunId, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+        await copy.WriteAsync((Geometry)Stored(f.Polygon), NpgsqlDbType.Geometry, ct).ConfigureAwait(false);
+        await copy.WriteAsync(f.AreaM2, NpgsqlDbType.Double, ct).ConfigureAwait(false);
+        await copy.WriteAsync(FindingText.Kind(f.Kind), NpgsqlDbType.Text, ct).ConfigureAwait(false);
+        await WriteNullable(copy, f.MeanDh, ct).ConfigureAwait(false);
+        await WriteNullable(copy, f.MaxDh, ct).ConfigureAwait(false);
+        await copy.WriteAsync(f.Confidence, NpgsqlDbType.Double, ct).ConfigureAwait(false);
+        await WriteNullable(copy, f.GridCode, ct).ConfigureAwait(false);
+        await WriteNullable(copy, f.DepartmentCode, ct).ConfigureAwait(false);
+        await copy.WriteAsync(f.Permitted, NpgsqlDbType.Boolean, ct).ConfigureAwait(false);
+        await WriteNullable(copy, f.PermitId, ct).ConfigureAwait(false);
+        await copy.WriteAsync(asPending ? "pending" : FindingText.Review(f.Review), NpgsqlDbType.Text, ct).ConfigureAwait(false);
+        await WriteNullable(copy, asPending ? null : f.ReviewerKeyId, ct).ConfigureAwait(false);
+        await WriteNullable(copy, asPending ? null : f.ReviewComment, ct).ConfigureAwait(false);
+        await WriteTime(copy, asPending ? null : f.ReviewedAt, ct).ConfigureAwait(false);
     }
 
     private static Task WriteTime(NpgsqlBinaryImporter copy, DateTimeOffset? at, CancellationToken ct) => at is { } v

@@ -139,26 +139,9 @@ public sealed partial class PostGisFindingStore : IFindingStore, IFindingRestore
                         return Failure.Conflict(FindingCodes.FindingIdDuplicate, $"Finding id {taken} is used twice or exists already.");
                 }
                 // Binary COPY: a run over a whole city can hold thousands of findings.
-                await using var copy = await c.BeginBinaryImportAsync(
-                    "COPY findings (id, run_id, geom, area_m2, kind, mean_dh, max_dh, confidence, grid_code, department_code, permitted, permit_number, review) FROM STDIN (FORMAT BINARY)",
-                    ct).ConfigureAwait(false);
-                foreach (var f in findings)
-                {
-                    await copy.StartRowAsync(ct).ConfigureAwait(false);
-                    await copy.WriteAsync(f.Id, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await copy.WriteAsync(runId, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await copy.WriteAsync((Geometry)Stored(f.Polygon), NpgsqlDbType.Geometry, ct).ConfigureAwait(false);
-                    await copy.WriteAsync(f.AreaM2, NpgsqlDbType.Double, ct).ConfigureAwait(false);
-                    await copy.WriteAsync(FindingText.Kind(f.Kind), NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                    await WriteNullable(copy, f.MeanDh, ct).ConfigureAwait(false);
-                    await WriteNullable(copy, f.MaxDh, ct).ConfigureAwait(false);
-                    await copy.WriteAsync(f.Confidence, NpgsqlDbType.Double, ct).ConfigureAwait(false);
-                    await WriteNullable(copy, f.GridCode, ct).ConfigureAwait(false);
-                    await WriteNullable(copy, f.DepartmentCode, ct).ConfigureAwait(false);
-                    await copy.WriteAsync(f.Permitted, NpgsqlDbType.Boolean, ct).ConfigureAwait(false);
-                    await WriteNullable(copy, f.PermitId, ct).ConfigureAwait(false);
-                    await copy.WriteAsync("pending", NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                }
+                await using var copy = await c.BeginBinaryImportAsync($"COPY findings ({FindingColumns}) FROM STDIN (FORMAT BINARY)", ct)
+                    .ConfigureAwait(false);
+                foreach (var f in findings) await WriteFindingRowAsync(copy, f with { RunId = runId }, asPending: true, ct).ConfigureAwait(false);
                 await copy.CompleteAsync(ct).ConfigureAwait(false);
             }
             await using (var update = new NpgsqlCommand(
