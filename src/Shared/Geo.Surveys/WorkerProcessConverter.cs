@@ -121,17 +121,32 @@ public sealed class WorkerProcessConverter(WorkerCommand command) : ISurveyConve
 /// <summary>The worker's side of <see cref="WorkerProcessConverter"/>.</summary>
 public static class SurveyConversionWorker
 {
+    /// <summary>What the worker answers (and the CLI prints) when its input is not a job.</summary>
+    public const string JobInvalidMessage =
+        "The conversion worker reads one job as a JSON line on stdin (sourcePath, outputPath, cityArea [w, s, e, n], ...).";
+
     /// <summary>Reads one job from <paramref name="input"/>, converts it in this process, writes progress and the
-    /// result to <paramref name="output"/>. Returns 0 when a result (success or failure) was written.</summary>
+    /// result to <paramref name="output"/>. Returns 0 when the job was run (its result says whether it succeeded), 2
+    /// when the input is not a job (the result line then says so too).</summary>
     public static async Task<int> RunAsync(TextReader input, TextWriter output, CancellationToken ct)
     {
         var line = await input.ReadLineAsync(ct).ConfigureAwait(false);
-        var job = line is null ? null : JsonSerializer.Deserialize<WorkerJob>(line, WorkerJson.Options);
-        if (job is null)
+        WorkerJob? job = null;
+        try
+        {
+            if (line is not null) job = JsonSerializer.Deserialize<WorkerJob>(line, WorkerJson.Options);
+        }
+        catch (JsonException)
+        {
+            // answered below
+        }
+
+        if (job is not { SourcePath.Length: > 0, OutputPath.Length: > 0, CityArea.Length: 4 })
         {
             await output.WriteLineAsync("result " + JsonSerializer.Serialize(WorkerResult.From(
-                Failure.BadRequest("worker_job_invalid", "The conversion worker got no job on stdin.")), WorkerJson.Options)).ConfigureAwait(false);
-            return 0;
+                Failure.BadRequest("worker_job_invalid", JobInvalidMessage)), WorkerJson.Options)).ConfigureAwait(false);
+            await output.FlushAsync(ct).ConfigureAwait(false);
+            return 2;
         }
 
         var lastReported = -1.0;

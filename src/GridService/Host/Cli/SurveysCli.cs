@@ -95,7 +95,12 @@ internal static class SurveysCli
 
         // The service's ingest worker (SECURITY O3): one conversion job as JSON on stdin, progress and the result on stdout.
         var worker = new Command(ConversionWorker.Verb, "Internal: the service's survey conversion worker") { Hidden = true };
-        worker.SetAction((_, ct) => SurveyConversionWorker.RunAsync(Console.In, Console.Out, ct));
+        worker.SetAction(async (_, ct) =>
+        {
+            var exit = await SurveyConversionWorker.RunAsync(Console.In, Console.Out, ct);
+            if (exit != 0) await Console.Error.WriteLineAsync("error: worker_job_invalid: " + SurveyConversionWorker.JobInvalidMessage);
+            return exit;
+        });
         var cmd = new Command("surveys", "Drone surveys 航测影像: register, list, remove, generate synthetic pairs") { add, list, remove, generate, worker };
         cmd.Aliases.Add("survey");
         cmd.Options.Add(SurveysDir);
