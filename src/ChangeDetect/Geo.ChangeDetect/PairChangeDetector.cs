@@ -15,7 +15,7 @@ public sealed record PairChangeResult(int Width, int Height, byte[] Mask, IReadO
 
 /// <summary>
 /// Change detection for one pair of RGB images of the same place and size (before, after): registration,
-/// radiometric normalisation, the change score, objects. Pure in-memory computation, thread-safe (no shared state).
+/// radiometric normalisation, the change score, by default cut down to newly built surfaces, objects. Pure in-memory computation, thread-safe (no shared state).
 /// </summary>
 public static class PairChangeDetector
 {
@@ -61,7 +61,8 @@ public static class PairChangeDetector
             var gains = RadiometricNormalisation.Fit(a, b);
             RadiometricNormalisation.Apply(b, gains);
             using var score = ChangeMeasure.Score(a, b, options);
-            var (mask, objects) = ChangeObjects.Extract(score, options);
+            using var built = options.BuiltSurfacesOnly ? BuiltSurface.Mask(a, b) : null;
+            var (mask, objects) = ChangeObjects.Extract(score, built, options);
             using (mask)
             {
                 return new PairChangeResult(before.Width, before.Height, MatSpan.Bytes(mask).ToArray(), objects, report, gains);

@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace Geo.GridService.Host.Cli;
 
 /// <summary>
-/// <c>geo changes detect-pairs --before DIR --after DIR --out DIR [--gsd METRES]</c>: change masks for folders of
+/// <c>geo changes detect-pairs --before DIR --after DIR --out DIR [--gsd METRES] [--all-land-cover]</c>: change masks for folders of
 /// same-named image pairs (the format public change-detection sets are scored in). Thin edge over
 /// <see cref="PairFolderDetection"/>.
 /// </summary>
@@ -18,10 +18,17 @@ internal static class ChangesCommand
         var after = new Option<string>("--after") { Description = "Folder of after images with the same file names", Required = true };
         var output = new Option<string>("--out") { Description = "Folder for the 0/255 PNG masks (same base names)", Required = true };
         var gsd = new Option<double>("--gsd") { Description = "Ground sample distance in metres (sets the 20 m² minimum object size in pixels)", DefaultValueFactory = _ => 0.5 };
-        var detect = new Command("detect-pairs", "Detect change between same-named before/after images and write masks") { before, after, output, gsd };
+        var allLandCover = new Option<bool>("--all-land-cover")
+        {
+            Description = "Keep every changed land cover (lawns, soil, shadows); by default changes are cut down to newly built surfaces",
+        };
+        var detect = new Command("detect-pairs", "Detect change between same-named before/after images and write masks") { before, after, output, gsd, allLandCover };
         detect.SetAction((pr, ct) =>
         {
-            var options = ChangeDetectionOptions.Default with { GroundSampleDistance = pr.GetValue(gsd) };
+            var options = ChangeDetectionOptions.Default with
+            {
+                GroundSampleDistance = pr.GetValue(gsd), BuiltSurfacesOnly = !pr.GetValue(allLandCover),
+            };
             var beforeDir = pr.GetValue(before)!;
             var afterDir = pr.GetValue(after)!;
             var outDir = pr.GetValue(output)!;
