@@ -19,7 +19,8 @@ public sealed record RegistrationReport(Shift Global, int LocalWindows, int Loca
 /// <summary>
 /// Brings the after image onto the before image's pixel grid: a global sub-pixel translation by phase correlation
 /// (Hann-windowed, so up to about a quarter of the image size; the detector checks it against
-/// <see cref="ChangeDetectionOptions.MaxShiftPixels"/>), then local residuals measured by phase correlation on a grid
+/// <see cref="ChangeDetectionOptions.MaxShiftPixels"/>, a peak strength of at least 0.1 and a gain in gradient
+/// correlation), then local residuals measured by phase correlation on a grid
 /// of overlapping windows, outliers rejected (weak peak, too large, far from the neighbours' median), smoothed and
 /// interpolated into a dense shift field (as AROSICS does). Relief displacement of tall buildings is not modelled;
 /// the change measure tolerates what is left.
@@ -28,7 +29,9 @@ public static class Registration
 {
     private const int LocalWindow = 64;
     private const int LocalStep = 32;
-    private const double MinLocalResponse = 0.1;
+    /// <summary>Weakest phase-correlation peak trusted, globally and per window: below it the peak is noise (on
+    /// heavily changed, aligned real pairs the global peak can be 0.03 or even negative at a 30 px offset).</summary>
+    private const double MinResponse = 0.1;
     private const double MaxLocalResidual = 4.0;
 
     /// <summary>Sub-pixel translation between two single-channel float images of one size.</summary>
@@ -50,14 +53,15 @@ public static class Registration
     {
         // Gradient magnitude rather than intensity: phase correlation of intensities locks onto large radiometric
         // changes (a new roof, a harvested field) and returns spurious shifts of tens of pixels on pairs that are
-        // in fact aligned. A shift is accepted only if it raises the gradients' correlation over no shift at all.
+        // in fact aligned. A shift is accepted only if its peak is strong enough and it raises the gradients'
+        // correlation over no shift at all.
         using var gradA = GradientMagnitude(greyBefore);
         using var gradB = GradientMagnitude(greyAfter);
         greyBefore = gradA;
         greyAfter = gradB;
         var global = EstimateShift(gradA, gradB);
         var margin = (int)Math.Ceiling(Math.Min(maxShift, Math.Max(Math.Abs(global.Dx), Math.Abs(global.Dy)))) + 2;
-        if (Math.Abs(global.Dx) > maxShift || Math.Abs(global.Dy) > maxShift ||
+        if (Math.Abs(global.Dx) > maxShift || Math.Abs(global.Dy) > maxShift || global.Response < MinResponse ||
             Correlation(gradA, gradB, global.Dx, global.Dy, margin) < Correlation(gradA, gradB, 0, 0, margin) + 0.01)
         {
             global = global with { Dx = 0, Dy = 0 };
@@ -90,7 +94,7 @@ public static class Registration
                 var p = Cv2.PhaseCorrelate(wa, wb, window, out var response);
                 dx[r, c] = p.X;
                 dy[r, c] = p.Y;
-                ok[r, c] = response >= MinLocalResponse && Math.Abs(p.X) <= MaxLocalResidual && Math.Abs(p.Y) <= MaxLocalResidual;
+                ok[r, c] = response >= MinResponse && Math.Abs(p.X) <= MaxLocalResidual && Math.Abs(p.Y) <= MaxLocalResidual;
             }
         }
 
