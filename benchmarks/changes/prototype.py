@@ -2,12 +2,15 @@
 """Python prototype of the `geo changes detect-pairs` score (issue #5), for fast experiments on the shared labelled
 pairs. It mirrors src/ChangeDetect/Geo.ChangeDetect/ChangeMeasure.cs + ChangeObjects.cs (registration is left out: the
 shared pairs are aligned), prints pooled pixel P / R / F1 and the flagged share per set for the shipped score and for
-each cue left out. Usage: /usr/bin/python3 benchmarks/changes/prototype.py [EVAL_CHANGES_DIR]
+each cue left out; with --built-surface, the sweep behind the built-surface cut (BuiltSurface.cs, ChangeObjects.cs;
+benchmarks/README.md "Built surfaces"). Usage: /usr/bin/python3 benchmarks/changes/prototype.py [--built-surface]
+[EVAL_CHANGES_DIR]
 The imagery stays where it is (default /work/shared/eval/changes); nothing is written.
 """
 import sys
 import cv2, numpy as np, glob, os
-ROOT=sys.argv[1] if len(sys.argv) > 1 else '/work/shared/eval/changes'
+ARGS=[a for a in sys.argv[1:] if not a.startswith('--')]
+ROOT=ARGS[0] if ARGS else '/work/shared/eval/changes'
 SETS=['levir-cd-crops','dsifn-cd']
 def load(s):
     out=[]
@@ -123,7 +126,71 @@ def score(C, w=None):
     return blur((s - 2.0 * veg).astype(np.float32), 6)
 
 
-if __name__ == '__main__':
+def fill_holes(bi):
+    """Background regions (4-connected) that do not reach the border become foreground."""
+    n, lab_ = cv2.connectedComponents((~bi).astype(np.uint8), connectivity=4)
+    border = set(np.unique(np.concatenate([lab_[0], lab_[-1], lab_[:, 0], lab_[:, -1]])))
+    return bi | np.isin(lab_, [k for k in range(1, n) if k not in border])
+
+
+def rstd_floor(x, floor=1.0):
+    m = np.median(x); s = max(1.4826 * np.median(np.abs(x - m)), floor); return (x - m) / s
+
+
+def built_mask(C, w_colour=1.0, w_bright=1.0):
+    """BuiltSurface.Mask: (minus chroma, minus b*) of the after image as one colour cue, L after minus before as the
+    brightness cue; smoothed (2 px) and split by Otsu over the scene (1st-99th percentile range)."""
+    LA, LB = C['LA'], C['LB']
+    s = (w_colour * 0.5 * (rstd_floor(-chroma(LB)) + rstd_floor(-LB[..., 2]))
+         + w_bright * rstd_floor(LB[..., 0] - LA[..., 0]))
+    s = blur(s.astype(np.float32), 2)
+    lo, hi = np.quantile(s, [0.01, 0.99]); rg = max(hi - lo, 1e-6)
+    t, _ = cv2.threshold(np.clip((s - lo) / rg * 255, 0, 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return s > lo + t / 255 * rg
+
+
+def built_detect(sc, bm, lowering=0.10, fill=True, hysteresis=True):
+    """ChangeObjects.Extract with a built-surface mask."""
+    lo = np.quantile(sc, 0.01); hi = np.quantile(sc, 0.995); rg = max(hi - lo, 1e-6)
+    u8 = np.clip(((sc - lo) / rg * 255).astype(int), 0, 255).astype(np.uint8)
+    t, _ = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    low = max(0, t - lowering * 255)
+    k = clean((u8 > low).astype(np.uint8) * 255) & bm
+    if fill: k = fill_holes(k)
+    k = clean(k.astype(np.uint8) * 255)
+    if hysteresis:
+        n, lab_ = cv2.connectedComponents(k.astype(np.uint8), connectivity=8)
+        mean = np.bincount(lab_.ravel(), weights=sc.ravel(), minlength=n) / np.maximum(np.bincount(lab_.ravel(), minlength=n), 1)
+        keep = mean >= lo + t / 255 * rg; keep[0] = False
+        k = keep[lab_]
+    return k
+
+
+def built_surface_sweep():
+    """The sweep of benchmarks/README.md (there without the hysteresis step, added later in C#): rows are the cue
+    weights and hole filling, columns the candidate lowering; the shipped setting is colour 1 : brightness 1, filled,
+    0.10. The prototype has no registration (the shared pairs are aligned)."""
+    data = {}
+    for s in SETS:
+        D = load(s)
+        data[s] = [(score(C), C, l) for C, (n, a, b, l) in ((cues(a, b), (n, a, b, l)) for n, a, b, l in D)]
+    rows = [('chroma, b*, dL each 1, filled', 2.0, 1.0, True), ('colour 1 : brightness 1, filled', 1.0, 1.0, True),
+            ('colour 1 : brightness 1, not filled', 1.0, 1.0, False)]
+    for hyst in (False, True):
+        for name, wc, wb, fill in rows:
+            cells = []
+            for low in (0.0, 0.03, 0.06, 0.10, 0.15):
+                f = []
+                for s in SETS:
+                    preds = [built_detect(sc, built_mask(C, wc, wb), low, fill, hyst) for sc, C, l in data[s]]
+                    f.append(score_set(preds, [(0, 0, 0, l) for sc, C, l in data[s]])[2])
+                cells.append('%4.1f / %4.1f' % tuple(f))
+            print('%-38s hysteresis %-5s | %s' % (name, hyst, ' | '.join(cells)))
+
+
+if __name__ == '__main__' and '--built-surface' in sys.argv:
+    built_surface_sweep()
+elif __name__ == '__main__':
     variants = [('shipped', {})] + [('without ' + k, {k: 0}) for k in
                 ('colour', 'structure', 'texture', 'texture gain', 'building index gain', 'chroma loss')] + \
                [('after-image vegetation rule', {'after vegetation': 2}),
