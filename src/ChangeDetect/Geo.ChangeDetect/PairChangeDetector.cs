@@ -15,7 +15,8 @@ public sealed record PairChangeResult(int Width, int Height, byte[] Mask, IReadO
 
 /// <summary>
 /// Change detection for one pair of RGB images of the same place and size (before, after): registration,
-/// radiometric normalisation, the change score, by default cut down to newly built surfaces, objects. Pure in-memory computation, thread-safe (no shared state).
+/// radiometric normalisation, the change score, by default cut down to newly built surfaces (<see cref="BuiltSurface"/>),
+/// objects. Pure in-memory computation, thread-safe (no shared state).
 /// </summary>
 public static class PairChangeDetector
 {
