@@ -95,7 +95,9 @@ public sealed class PostGisRunLeasesTests(PostgresFixture pg) : RunLeasesContrac
         await using (var admin = await pg.Cluster.OpenAdminAsync("postgres"))
         {
             await using var kill = new NpgsqlCommand(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1195724626", admin);
+                // With a timeout pg_terminate_backend waits until the backend has exited (PostgreSQL 14+); without
+                // one it only signals it, and the lock could still be seen as held a moment later (it once was, in CI).
+                "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1195724626", admin);
             Assert.Equal(1L, (long)(await kill.ExecuteScalarAsync())!);
         }
         await lease.DisposeAsync(); // the holder's session is gone: releasing it is a no-op, not an error
