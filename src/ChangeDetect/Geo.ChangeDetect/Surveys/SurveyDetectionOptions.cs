@@ -45,6 +45,10 @@ public sealed record SurveyDetectionOptions(
     /// false forces the full-resolution decode (tests compare the two).</summary>
     internal bool UseOverviews { get; init; } = true;
 
+    /// <summary>Where an after orthophoto of another pixel size is resampled onto the before's grid for the run
+    /// (<see cref="GridMatching"/>; the copy is deleted when the run ends).</summary>
+    internal string TemporaryDirectory { get; init; } = Path.GetTempPath();
+
     /// <summary>Analysis rows per streamed strip (memory is a few strips of the overlap's width).</summary>
     internal int StripRows { get; init; } = 512;
 

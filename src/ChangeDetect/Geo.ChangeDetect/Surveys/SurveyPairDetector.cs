@@ -38,6 +38,15 @@ public sealed class SurveyPairDetector(SurveyDetectionOptions? options = null) :
     {
         var valid = _options.Validate();
         if (!valid.IsOk) return Result<IReadOnlyList<ChangeCandidate>>.Fail(valid.Failures);
+        progress?.Report(new DetectionProgress(0, "pixel grids"));
+        var matched = GridMatching.Match(input, _options.TemporaryDirectory, ct);
+        if (!matched.IsOk) return Result<IReadOnlyList<ChangeCandidate>>.Fail(matched.Failures);
+        using var pair = matched.Value;
+        return DetectOnOneGrid(pair.Input, progress, ct);
+    }
+
+    private Result<IReadOnlyList<ChangeCandidate>> DetectOnOneGrid(SurveyPairInput input, IProgress<DetectionProgress>? progress, CancellationToken ct)
+    {
         var layoutResult = PairLayout.Create(input, _options);
         if (!layoutResult.IsOk) return Result<IReadOnlyList<ChangeCandidate>>.Fail(layoutResult.Failures);
         var layout = layoutResult.Value;

@@ -91,6 +91,36 @@ public sealed class SurveyPairDetectorTests : IDisposable
     }
 
     [Theory]
+    [InlineData("0.125")] // flown higher: coarser, resampled bilinear
+    [InlineData("0.08")]  // flown lower: finer, resampled by averaging
+    public void An_after_survey_of_another_pixel_size_is_brought_onto_the_before_grid_and_yields_the_planted_changes(string pixelSize)
+    {
+        var after = _files.Translate(_files.After, "after-" + pixelSize + ".tif", "-tr", pixelSize, pixelSize, "-r", "average");
+        var temp = Path.Combine(_files.Temp, "grid");
+        var detector = new SurveyPairDetector(SurveyDetectionOptions.Default with { TemporaryDirectory = temp });
+
+        var r = detector.Detect(new SurveyPairInput(_files.Before, _files.BeforeDsm, after, _files.AfterDsm, null), null, CancellationToken.None);
+
+        Assert.True(r.IsOk, r.IsOk ? "" : r.Failure.ToString());
+        var score = SurveyScoring.Score(r.Value, _files.Samples);
+        Assert.Equal(6, score.TruthObjects);
+        Assert.Equal(6, score.Detected);
+        Assert.Equal(score.Candidates, score.Correct);
+        Assert.Empty(Directory.GetFiles(temp)); // the resampled copy is gone once the run ends
+    }
+
+    [Fact]
+    public void Pixel_sizes_more_than_four_times_apart_fail_with_gsd_mismatch()
+    {
+        var coarse = _files.Translate(_files.After, "after-0.5.tif", "-tr", "0.5", "0.5", "-r", "average");
+
+        var r = new SurveyPairDetector().Detect(new SurveyPairInput(_files.Before, null, coarse, null, null), null, CancellationToken.None);
+
+        Assert.False(r.IsOk);
+        Assert.Equal(ChangeFailureCodes.GsdMismatch, r.Failure.Code);
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public void A_dsm_on_one_side_only_fails_with_dsm_one_side(bool beforeHasDsm)
