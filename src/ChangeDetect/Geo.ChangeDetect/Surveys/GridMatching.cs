@@ -51,13 +51,14 @@ internal static class GridMatching
         }
 
         var px = b.PixelSizeX;
-        if (Math.Abs(a.PixelSizeX - px) <= 1e-3 * px && Math.Abs(a.PixelSizeY + px) <= 1e-3 * px)
+        var square = Math.Abs(a.PixelSizeX + a.PixelSizeY) <= 1e-6 * a.PixelSizeX && Math.Abs(px + b.PixelSizeY) <= 1e-6 * px;
+        if (!square || (Math.Abs(a.PixelSizeX - px) <= 1e-3 * px && Math.Abs(a.PixelSizeY + px) <= 1e-3 * px))
         {
-            return new MatchedPair(input, null);
+            return new MatchedPair(input, null); // same grid, or not square pixels (PairLayout refuses those)
         }
 
         var ratio = Math.Max(a.PixelSizeX / px, px / a.PixelSizeX);
-        if (!(ratio <= MaxPixelSizeRatio) || Math.Abs(a.PixelSizeX + a.PixelSizeY) > 1e-6 * a.PixelSizeX)
+        if (!(ratio <= MaxPixelSizeRatio))
         {
             return Failure.Invalid(ChangeFailureCodes.GsdMismatch, string.Create(CultureInfo.InvariantCulture,
                 $"The orthophotos' pixel sizes ({px} and {a.PixelSizeX} CRS units) differ by more than {MaxPixelSizeRatio}x; such surveys are not compared."));
