@@ -468,7 +468,8 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     /// <item>rows go in through <see cref="RawStatement"/>s (no per-row ADO.NET work) into a table whose primary key is
     /// the code (migration 5): no AUTOINCREMENT counter, no separate unique or class index; the check and R*Tree
     /// insert triggers are dropped at the start and created again at commit (the validator has checked each row);</item>
-    /// <item>once the import has <see cref="PipelineAfterRows"/> rows and is not tiny beside the table, it turns
+    /// <item>once the import has a quarter as many rows as the table held (at least <see cref="BatchRows"/>, at most
+    /// <see cref="PipelineAfterRows"/>; so an import into an empty table from its second batch on), it turns
     /// <b>pipelined</b>: the stored codes are read once into memory (8 bytes each), duplicates and next serials are
     /// answered from there on the caller's thread (which parses and validates), and the rows go in batches through a
     /// bounded queue (at most <see cref="QueuedBatches"/> x <see cref="BatchRows"/> rows held) to one writer thread
@@ -551,7 +552,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
                 if (!r.IsOk) return r;
                 Count++;
                 _written++;
-                if (Count >= PipelineAfterRows && Count * 4L >= _rowsBefore) StartPipeline();
+                if (Count >= Math.Clamp(_rowsBefore / 4, BatchRows, PipelineAfterRows) && Count * 4L >= _rowsBefore) StartPipeline();
                 return r;
             }
             if (_writerFault is { } fault) ExceptionDispatchInfo.Throw(fault);
