@@ -14,9 +14,9 @@ if [[ ! -f "$dll" ]] || [[ -n "$(find "$root/src" "$root/Directory.Build.props" 
   # Cross-module ReadyToRun: generic instantiations over our types from other assemblies (Dictionary<ClassCode, ...>,
   # List<RtreeBox>, async state machines...) are precompiled into our images too, and small framework methods may be
   # inlined into them (the image records the IL it inlined; the runtime rejects that code, and JIT-compiles instead,
-  # when the installed framework's IL differs). Measured on a fresh 500,000-row `components import`: 552 -> 251 methods left to the JIT, about 0.9 s
-  # less CPU, 4.37 s vs 5.04 s median wall (benchmarks/README.md). crossgen2 does not see a change of these arguments
-  # as a reason to recompile, so its intermediate output is dropped when they change.
+  # when the installed framework's IL differs). Measured on a fresh 500,000-row `components import`: 552 -> 251
+  # methods left to the JIT, about 0.9 s less CPU, median wall 4.37 vs 5.04 s (benchmarks/README.md). crossgen2 does
+  # not take a change of these arguments as a reason to recompile, so its intermediate output is dropped when they do.
   r2r_args='--non-local-generics-module:*;--opt-cross-module:*'
   r2r_obj="$root/src/GridService/Host/obj/Release/net10.0/linux-x64/R2R"
   if [[ "$(cat "$r2r_obj.args" 2>/dev/null)" != "$r2r_args" ]]; then rm -rf "$r2r_obj"; fi
@@ -34,8 +34,9 @@ fi
 # DOTNET_TieredCompilation is set), so the precompiled ReadyToRun code is used as it is and the methods it lacks
 # (generic instantiations over our types) are compiled once, optimised, instead of two or three times (quick,
 # instrumented for PGO, optimised) on a background thread competing for the two cores. Measured on a fresh 500,000-row
-# `components import`: JIT time 1.7-1.8 s -> 0.3-0.5 s, about 1.2 s less CPU (benchmarks/README.md). The service and the other
-# verbs (not measured this way; long tile or change-detection runs gain from tiering) keep the runtime's defaults.
+# `components import`: JIT time 1.7-1.8 s -> 0.3-0.5 s, about 1.2 s less CPU; with the cross-module build above still
+# about 0.6 s less CPU, the wall clock within the noise (benchmarks/README.md). The service and the other verbs (not
+# measured this way; long tile or change-detection runs gain from tiering) keep the runtime's defaults.
 for a in "$@"; do
   if [[ "$a" == components && -z "${DOTNET_TieredCompilation:-}" ]]; then export DOTNET_TieredCompilation=0; fi
 done
