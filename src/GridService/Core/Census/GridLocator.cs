@@ -16,6 +16,7 @@ public sealed class GridLocator
     private readonly GridIndex _index;
     private readonly IPreparedGeometry[] _prepared;
     private readonly GridCode[] _codes;
+    private readonly IReadOnlyList<GridCode>[] _single; // a point's grids: one read-only list per grid, shared by its points
 
     public GridLocator(GridIndex index)
     {
@@ -23,10 +24,12 @@ public sealed class GridLocator
         var grids = index.Grids;
         _prepared = new IPreparedGeometry[grids.Count];
         _codes = new GridCode[grids.Count];
+        _single = new IReadOnlyList<GridCode>[grids.Count];
         for (var i = 0; i < grids.Count; i++)
         {
             _prepared[i] = PreparedGeometryFactory.Prepare(grids[i].Geometry);
             _codes[i] = grids[i].Code;
+            _single[i] = [grids[i].Code];
         }
     }
 
@@ -41,7 +44,7 @@ public sealed class GridLocator
     public IReadOnlyList<GridCode> Locate(Geometry geometry)
     {
         if (geometry is Point p)
-            return Locate(p.X, p.Y) is { } g ? [g] : [];
+            return _index.Locate(p.X, p.Y) is { Found: true } hit ? _single[hit.GridIndex] : [];
         var env = geometry.EnvelopeInternal;
         var result = new List<GridCode>(2);
         for (var i = 0; i < _prepared.Length; i++) // grids are held in code order

@@ -33,6 +33,12 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     /// <summary>SQLite's default <c>wal_autocheckpoint</c> (pages), restored on a bulk connection after its commit.</summary>
     private const int AutoCheckpointPages = 1000;
 
+    /// <summary>The page cache of a bulk import's connection (KiB): its transaction's pages stay in memory until the commit.</summary>
+    private const int BulkCacheKib = 262_144;
+
+    /// <summary>The same in pages of 4 KiB (SQLite's default page size, which these files keep), for <c>PRAGMA cache_spill</c>.</summary>
+    private const int BulkCachePages = BulkCacheKib / 4;
+
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Lock _checkpointGate = new();
@@ -444,7 +450,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
             // A bulk transaction may be large: keep its pages in memory until the commit (per connection; 256 MB), sorts
             // and any statement journal in memory, and let the index builds at commit sort on two threads. Durability
             // is the file's (WAL, synchronous=FULL at commit).
-            GeoPackageSchema.Execute(c, null, "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; PRAGMA threads = 2;");
+            GeoPackageSchema.Execute(c, null, $"PRAGMA cache_size = -{BulkCacheKib}; PRAGMA temp_store = MEMORY; PRAGMA threads = 2;");
             var tx = c.BeginTransaction(deferred: false);
             return new BulkWriter(this, c, tx, who, source);
         }
@@ -468,7 +474,8 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
     /// <item>rows go in through <see cref="RawStatement"/>s (no per-row ADO.NET work) into a table whose primary key is
     /// the code (migration 5): no AUTOINCREMENT counter, no separate unique or class index; the check and R*Tree
     /// insert triggers are dropped at the start and created again at commit (the validator has checked each row);</item>
-    /// <item>once the import has <see cref="PipelineAfterRows"/> rows and is not tiny beside the table, it turns
+    /// <item>once the import has a quarter as many rows as the table held (at least <see cref="BatchRows"/>, at most
+    /// <see cref="PipelineAfterRows"/>; so an import into an empty table from its second batch on), it turns
     /// <b>pipelined</b>: the stored codes are read once into memory (8 bytes each), duplicates and next serials are
     /// answered from there on the caller's thread (which parses and validates), and the rows go in batches through a
     /// bounded queue (at most <see cref="QueuedBatches"/> x <see cref="BatchRows"/> rows held) to one writer thread
@@ -551,7 +558,7 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
                 if (!r.IsOk) return r;
                 Count++;
                 _written++;
-                if (Count >= PipelineAfterRows && Count * 4L >= _rowsBefore) StartPipeline();
+                if (Count >= Math.Clamp(_rowsBefore / 4, BatchRows, PipelineAfterRows) && Count * 4L >= _rowsBefore) StartPipeline();
                 return r;
             }
             if (_writerFault is { } fault) ExceptionDispatchInfo.Throw(fault);
@@ -661,7 +668,16 @@ public sealed partial class GeoPackageCensusStore : ICensusStore, ICensusRestore
                 plan = Task.Run(() => RtreeBulkLoad.Plan(_boxes, nodeSize, ct), ct);
             }
             if (_indexesDropped)
+            {
+                // SQLite sorts an index build in chunks of the cache size, and on its worker threads (PRAGMA threads)
+                // only when the chunks go to temp files. With the transaction's 256 MB cache and temp_store=MEMORY it
+                // sorted all 500,000 keys as one list on this thread; in 2 MB chunks through temp files (deleted on
+                // close) the sorts run beside the table scan. cache_spill keeps the transaction's pages in memory
+                // meanwhile (they are all dirty: nothing else may be evicted); both settings go back after.
+                GeoPackageSchema.Execute(_c, _tx, $"PRAGMA cache_spill = {BulkCachePages}; PRAGMA cache_size = -2048; PRAGMA temp_store = FILE;");
                 foreach (var (_, create) in SecondaryIndexes) GeoPackageSchema.Execute(_c, _tx, create);
+                GeoPackageSchema.Execute(_c, _tx, $"PRAGMA cache_size = -{BulkCacheKib}; PRAGMA temp_store = MEMORY;");
+            }
             var rebuilt = plan is not null;
             if (plan is not null)
             {

@@ -63,6 +63,9 @@ public sealed class ComponentValidatorTests
     [Fact] public void OutsideTheCity() => Assert.Equal("outside_city", Reject(Row(wkt: "POINT (113.5 34.5)")));
     [Fact] public void SelfIntersectingPolygon() => Assert.Equal("invalid_geometry",
         Reject(Row("4104820603000001", "POLYGON ((112.83 34.155, 112.84 34.165, 112.84 34.155, 112.83 34.165, 112.83 34.155))")));
+    [Fact] public void PointThatIsNotALongitudeLatitude() => Assert.Equal("invalid_geometry", Reject(Row(wkt: "POINT (500000 3780000)")));
+    [Fact] public void LineWithAVertexThatIsNotALongitudeLatitude() => Assert.Equal("invalid_geometry",
+        Reject(Row("4104820603000001", "LINESTRING (112.821 34.151, 112.845 91)")));
     [Fact] public void GeometryCollectionIsNotAComponent() => Assert.Equal("invalid_geometry",
         Reject(Row(wkt: "GEOMETRYCOLLECTION (POINT (112.835 34.16))")));
     [Fact] public void UnknownDepartment() => Assert.Equal("department_unknown", Reject(Row(maintainer: "NOPE")));

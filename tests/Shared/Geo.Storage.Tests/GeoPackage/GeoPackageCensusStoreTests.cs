@@ -149,7 +149,7 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
         await using var census = await GeoPackageCensusStore.OpenAsync(path);
         Assert.True((await census.AddComponentAsync(Make("4104820101900000"), Alice)).IsOk); // stored before the import
         var rnd = new Random(9);
-        const int rows = 21_037; // past the pipeline threshold (20,000), not a multiple of the batch or statement size
+        const int rows = 21_037; // past the largest pipeline threshold (20,000), not a multiple of the batch or statement size
         var lines = 0;
         await using (var bulk = await census.BeginBulkAsync(Alice, "pipelined"))
         {
@@ -178,6 +178,31 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
         Assert.Equal(2L * lines, Scalar(c, "SELECT count(*) FROM component_grids;"));
         Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
         Assert.Equal(rows + 1L, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
+        Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check;"));
+    }
+
+    [Fact]
+    public async Task BulkImportIntoAnEmptyTable_TurnsPipelinedAfterOneBatch_AndFindsDuplicatesAndNextSerialsOnBothSides()
+    {
+        // An empty table has no stored codes to read: the writer thread takes over from the second batch (2,048 rows),
+        // long before 20,000 rows, and the status and grid indexes are kept up to date row by row (not dropped).
+        var path = NewPath();
+        await using var census = await GeoPackageCensusStore.OpenAsync(path);
+        var rnd = new Random(12);
+        const int rows = 5_003;
+        await using (var bulk = await census.BeginBulkAsync(Alice, "small"))
+        {
+            for (var i = 1; i <= rows; i++) Assert.True(bulk.Add(Make($"4104820101{i:D6}", RandomPoint(rnd))).IsOk);
+            Assert.Equal(CensusCodes.Duplicate, bulk.Add(Make("4104820101000007")).Failure.Code); // before the switch
+            Assert.Equal(CensusCodes.Duplicate, bulk.Add(Make("4104820101004999")).Failure.Code); // after it
+            Assert.Equal(rows + 1, bulk.NextSerial(Ruzhou, Cover));
+            await bulk.CommitAsync();
+        }
+        Assert.Equal(rows, await census.CountAsync());
+        using var c = OpenReadOnly(path);
+        Assert.Equal((long)rows, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
+        Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
+        Assert.Equal(2L, Scalar(c, "SELECT count(*) FROM sqlite_master WHERE name IN ('ix_components_status', 'ix_components_grid');"));
         Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check;"));
     }
 
