@@ -28,7 +28,8 @@ internal sealed class MatchedPair(SurveyPairInput input, string? temporaryFile) 
 /// one grid), so flights at different heights can be compared. GDAL's warper resamples the part of the after
 /// orthophoto that overlaps the before one (plus a margin for the registration's shift search) into a temporary tiled
 /// GeoTIFF with the before's pixel size and pixel edges: AVERAGE when the after is finer (every source pixel counts,
-/// as in the overviews), bilinear when it is coarser. The before orthophoto is never touched, so findings stay on
+/// as in the overviews), bilinear when it is coarser. The copy is deleted when the run ends; copies left by killed
+/// runs are swept by the next resampling run once a day old. The before orthophoto is never touched, so findings stay on
 /// its grid. Only the orthophoto is resampled: DSMs of any pixel size are read by ground coordinates already.
 /// Inputs that are unreadable, in different CRSs or without overlap pass through unchanged: <see cref="PairLayout"/>
 /// reports them.
@@ -41,6 +42,12 @@ internal static class GridMatching
 
     /// <summary>Before-pixel margin kept around the overlap (at least the registration's largest shift).</summary>
     private const int MarginPixels = 64;
+
+    /// <summary>Name prefix of the resampled copies.</summary>
+    internal const string Prefix = "after-on-before-grid-";
+
+    /// <summary>A copy older than this belongs to no live run (a process killed mid-run cannot delete its own).</summary>
+    internal static readonly TimeSpan StaleAfter = TimeSpan.FromDays(1);
 
     public static Result<MatchedPair> Match(SurveyPairInput input, string temporaryDirectory, CancellationToken ct)
     {
@@ -81,7 +88,8 @@ internal static class GridMatching
         ymin = b.OriginY - Math.Ceiling((b.OriginY - ymin) / px) * px;
 
         Directory.CreateDirectory(temporaryDirectory);
-        var path = Path.Combine(temporaryDirectory, "after-on-before-grid-" + Guid.NewGuid().ToString("N") + ".tif");
+        SweepStale(temporaryDirectory);
+        var path = Path.Combine(temporaryDirectory, Prefix + Guid.NewGuid().ToString("N") + ".tif");
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         List<string> args =
         [
@@ -143,6 +151,18 @@ internal static class GridMatching
         var alpha = ads.BandCount == 4 && ads.BandColorInterpretation(4) == GdalColorInterpretation.Alpha;
         return (new Grid(bg.OriginX, bg.OriginY, bg.PixelSizeX, bg.PixelSizeY, bds.Width, bds.Height),
             new Grid(ag.OriginX, ag.OriginY, ag.PixelSizeX, ag.PixelSizeY, ads.Width, ads.Height), ads.BandCount, alpha);
+    }
+
+    /// <summary>Deletes resampled copies left by killed runs (older than <see cref="StaleAfter"/>).</summary>
+    private static void SweepStale(string directory)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory, Prefix + "*.tif"))
+        {
+            if (DateTime.UtcNow - File.GetLastWriteTimeUtc(file) > StaleAfter)
+            {
+                TryDelete(file);
+            }
+        }
     }
 
     private static void TryDelete(string path)

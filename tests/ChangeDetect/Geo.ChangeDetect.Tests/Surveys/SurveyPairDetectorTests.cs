@@ -110,6 +110,25 @@ public sealed class SurveyPairDetectorTests : IDisposable
     }
 
     [Fact]
+    public void A_resampled_copy_left_by_a_killed_run_is_swept_by_the_next_one_once_stale()
+    {
+        var after = _files.Translate(_files.After, "after-0.125.tif", "-tr", "0.125", "0.125", "-r", "average");
+        var temp = Directory.CreateDirectory(Path.Combine(_files.Temp, "grid")).FullName;
+        var stale = Path.Combine(temp, GridMatching.Prefix + "left-by-a-killed-run.tif");
+        var fresh = Path.Combine(temp, GridMatching.Prefix + "of-a-live-run.tif");
+        File.WriteAllText(stale, "x");
+        File.WriteAllText(fresh, "x");
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow - GridMatching.StaleAfter - TimeSpan.FromHours(1));
+
+        var r = new SurveyPairDetector(SurveyDetectionOptions.Default with { TemporaryDirectory = temp })
+            .Detect(new SurveyPairInput(_files.Before, null, after, null, null), null, CancellationToken.None);
+
+        Assert.True(r.IsOk, r.IsOk ? "" : r.Failure.ToString());
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(fresh));
+    }
+
+    [Fact]
     public void Pixel_sizes_more_than_four_times_apart_fail_with_gsd_mismatch()
     {
         var coarse = _files.Translate(_files.After, "after-0.5.tif", "-tr", "0.5", "0.5", "-r", "average");
