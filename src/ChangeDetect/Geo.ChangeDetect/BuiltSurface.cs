@@ -25,14 +25,13 @@ internal static class BuiltSurface
     /// so a scene where most pixels did not change at all (spread near zero) does not blow tiny differences up.</summary>
     private const float JustNoticeable = 1.0f;
 
-    /// <summary>The built-surface score of a registered, radiometrically matched pair (RGB CV_32FC3, 0..255):
-    /// higher is more like a new built surface; unitless (sum of robust standard scores).</summary>
+    /// <summary>The built-surface score of a registered, radiometrically matched pair, given as CIE Lab
+    /// (<see cref="ChangeMeasure.ToLab"/>, CV_32FC3): higher is more like a new built surface; unitless (sum of robust
+    /// standard scores).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per-pixel loops: optimised code from the first call
-    public static Mat Score(Mat before, Mat after)
+    public static Mat Score(Mat labA, Mat labB)
     {
-        using var labA = ChangeMeasure.ToLab(before);
-        using var labB = ChangeMeasure.ToLab(after);
-        var size = before.Size();
+        var size = labA.Size();
         using var negChroma = MatSpan.NewFloat(size);
         using var negYellow = MatSpan.NewFloat(size);
         using var brightening = MatSpan.NewFloat(size);
@@ -58,10 +57,11 @@ internal static class BuiltSurface
         return MatSpan.Blur(sum, SmoothingPixels);
     }
 
-    /// <summary>255 where the pair's built-surface score lies above the scene's Otsu split, else 0 (CV_8UC1).</summary>
-    public static Mat Mask(Mat before, Mat after)
+    /// <summary>255 where the pair's built-surface score lies above the scene's Otsu split, else 0 (CV_8UC1); the pair
+    /// as CIE Lab.</summary>
+    public static Mat Mask(Mat labA, Mat labB)
     {
-        using var score = Score(before, after);
+        using var score = Score(labA, labB);
         var s = MatSpan.Floats(score);
         var lo = MatSpan.Quantile(s, 0.01);
         var hi = MatSpan.Quantile(s, 0.99);

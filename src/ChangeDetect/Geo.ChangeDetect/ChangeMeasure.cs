@@ -33,11 +33,12 @@ namespace Geo.ChangeDetect;
 /// </summary>
 internal static class ChangeMeasure
 {
-    public static Mat Score(Mat before, Mat after, ChangeDetectionOptions options)
+    /// <summary>The image-pair score of two registered, radiometrically matched RGB images (CV_32FC3, 0..255), with
+    /// both images' CIE Lab from <see cref="ToLab"/> (the caller computes them once: the built-surface step uses them
+    /// too).</summary>
+    public static Mat Score(Mat before, Mat after, Mat labA, Mat labB, ChangeDetectionOptions options)
     {
         var size = before.Size();
-        using var labA = ToLab(before);
-        using var labB = ToLab(after);
         using var colour = ColourDistance(labA, labB);
         using var la = new Mat();
         using var lb = new Mat();

@@ -61,8 +61,10 @@ public static class PairChangeDetector
             using var b = Registration.Warp(bRaw, fx, fy);
             var gains = RadiometricNormalisation.Fit(a, b);
             RadiometricNormalisation.Apply(b, gains);
-            using var score = ChangeMeasure.Score(a, b, options);
-            using var built = options.BuiltSurfacesOnly ? BuiltSurface.Mask(a, b) : null;
+            using var labA = ChangeMeasure.ToLab(a);
+            using var labB = ChangeMeasure.ToLab(b);
+            using var score = ChangeMeasure.Score(a, b, labA, labB, options);
+            using var built = options.BuiltSurfacesOnly ? BuiltSurface.Mask(labA, labB) : null;
             var (mask, objects) = ChangeObjects.Extract(score, built, options);
             using (mask)
             {

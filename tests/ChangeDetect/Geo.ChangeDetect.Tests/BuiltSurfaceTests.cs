@@ -56,7 +56,9 @@ public sealed class BuiltSurfaceTests
         using (a8)
         using (var before = Float(b8))
         using (var after = Float(a8))
-        using (var mask = BuiltSurface.Mask(before, after))
+        using (var labA = ChangeMeasure.ToLab(before))
+        using (var labB = ChangeMeasure.ToLab(after))
+        using (var mask = BuiltSurface.Mask(labA, labB))
         {
             Assert.True(ShareSet(mask, Roof) > 0.9, $"roof {ShareSet(mask, Roof):P0}");
             Assert.True(ShareSet(mask, Lawn) < 0.05, $"lawn {ShareSet(mask, Lawn):P0}");

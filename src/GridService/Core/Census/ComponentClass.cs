@@ -1,3 +1,4 @@
+using System.Globalization;
 using Geo.GridService.Codes;
 
 namespace Geo.GridService.Census;
@@ -25,6 +26,10 @@ public sealed class Taxonomy
     private readonly Dictionary<ClassCode, ComponentClass> _byCode;
     private readonly HashSet<ClassCode> _majors;
 
+    // The component minor classes by their four digits (0101 at 101), for the per-row check of a bulk import: no
+    // ClassCode is cut out and parsed from each component code.
+    private readonly bool[] _componentMinors = new bool[10_000];
+
     public Taxonomy(IEnumerable<ComponentClass> classes)
     {
         _byCode = new Dictionary<ClassCode, ComponentClass>();
@@ -35,7 +40,16 @@ public sealed class Taxonomy
             _majors.Add(c.Code.Major);
         }
         Classes = [.. _byCode.Values.OrderBy(c => c.Code.Tree).ThenBy(c => c.Code.Digits, StringComparer.Ordinal)];
+        foreach (var c in Classes)
+        {
+            if (c.Code.Tree == ClassTree.Component && c.Code.IsMinor)
+                _componentMinors[int.Parse(c.Code.Digits, NumberStyles.None, CultureInfo.InvariantCulture)] = true;
+        }
     }
+
+    /// <summary>True when the four digits (major + minor, e.g. <c>0101</c>) name a component minor class here.</summary>
+    public bool ContainsComponentMinor(ReadOnlySpan<char> fourDigits) =>
+        fourDigits.Length == 4 && int.TryParse(fourDigits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && _componentMinors[n];
 
     public IReadOnlyList<ComponentClass> Classes { get; }
 

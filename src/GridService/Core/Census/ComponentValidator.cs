@@ -67,10 +67,6 @@ public sealed class ComponentValidator(CountyCode county, Taxonomy taxonomy, IRe
 {
     private readonly ComponentLimits _limits = limits ?? new ComponentLimits();
 
-    // The taxonomy's component minor classes by their four digits (0101 at 101): a code's class is looked up per row,
-    // not cut out and parsed (five short strings a row). Filled once; read-only afterwards, so still thread-safe.
-    private readonly bool[] _knownMinor = KnownMinors(taxonomy);
-
     public CountyCode County => county;
 
     public Taxonomy Taxonomy => taxonomy;
@@ -101,7 +97,7 @@ public sealed class ComponentValidator(CountyCode county, Taxonomy taxonomy, IRe
                 Add(CensusCodes.CodeCounty, "code", $"Component code {code} does not start with the county code {county.Value}.");
                 codeOk = false;
             }
-            if (!_knownMinor[int.Parse(code.Value.AsSpan(6, 4), NumberStyles.None, CultureInfo.InvariantCulture)])
+            if (!taxonomy.ContainsComponentMinor(code.Value.AsSpan(6, 4)))
             {
                 Add(CensusCodes.ClassUnknown, "code", $"Component code {code} names class {code.ClassDigits}, which is not in the taxonomy.");
                 codeOk = false;
@@ -193,15 +189,6 @@ public sealed class ComponentValidator(CountyCode county, Taxonomy taxonomy, IRe
         if (op.IsValid) return null;
         var e = op.ValidationError;
         return $"{e.ErrorType}: {e.Message} at ({e.Coordinate.X.ToString("F7", CultureInfo.InvariantCulture)}, {e.Coordinate.Y.ToString("F7", CultureInfo.InvariantCulture)}).";
-    }
-
-    private static bool[] KnownMinors(Taxonomy taxonomy)
-    {
-        var known = new bool[10_000];
-        foreach (var c in taxonomy.Classes)
-            if (c.Code.Tree == ClassTree.Component && c.Code.IsMinor)
-                known[int.Parse(c.Code.Digits, NumberStyles.None, CultureInfo.InvariantCulture)] = true;
-        return known;
     }
 
     private const string NotLonLat = "A coordinate is not a finite longitude/latitude (EPSG:4490, x = lon, y = lat).";

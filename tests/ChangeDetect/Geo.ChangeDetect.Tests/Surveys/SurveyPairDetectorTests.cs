@@ -14,6 +14,15 @@ public sealed class SurveyPairDetectorTests : IDisposable
     private SurveyPairInput Pair(bool dsm = true, Geometry? area = null) =>
         new(_files.Before, dsm ? _files.BeforeDsm : null, _files.After, dsm ? _files.AfterDsm : null, area);
 
+    /// <summary>The failure code of a detection between the sample before orthophoto and <paramref name="after"/>, no
+    /// DSMs (the run must fail).</summary>
+    private string FailureOfOrthosOnly(string after)
+    {
+        var r = new SurveyPairDetector().Detect(new SurveyPairInput(_files.Before, null, after, null, null), null, CancellationToken.None);
+        Assert.False(r.IsOk);
+        return r.Failure.Code;
+    }
+
     [Fact]
     public void The_synthetic_pair_yields_every_planted_change_and_no_nuisance()
     {
@@ -73,10 +82,7 @@ public sealed class SurveyPairDetectorTests : IDisposable
         // The after survey moved 5 km east (same CRS, same pixel size).
         var far = _files.Translate(_files.After, "far.tif", "-a_ullr", "397752", "3782676", "397956.8", "3782471.2");
 
-        var r = new SurveyPairDetector().Detect(new SurveyPairInput(_files.Before, null, far, null, null), null, CancellationToken.None);
-
-        Assert.False(r.IsOk);
-        Assert.Equal(ChangeFailureCodes.NoOverlap, r.Failure.Code);
+        Assert.Equal(ChangeFailureCodes.NoOverlap, FailureOfOrthosOnly(far));
     }
 
     [Fact]
@@ -84,10 +90,7 @@ public sealed class SurveyPairDetectorTests : IDisposable
     {
         var other = _files.Translate(_files.After, "other-crs.tif", "-a_srs", "EPSG:3857");
 
-        var r = new SurveyPairDetector().Detect(new SurveyPairInput(_files.Before, null, other, null, null), null, CancellationToken.None);
-
-        Assert.False(r.IsOk);
-        Assert.Equal(ChangeFailureCodes.CrsMismatch, r.Failure.Code);
+        Assert.Equal(ChangeFailureCodes.CrsMismatch, FailureOfOrthosOnly(other));
     }
 
     [Theory]
@@ -133,10 +136,7 @@ public sealed class SurveyPairDetectorTests : IDisposable
     {
         var coarse = _files.Translate(_files.After, "after-0.5.tif", "-tr", "0.5", "0.5", "-r", "average");
 
-        var r = new SurveyPairDetector().Detect(new SurveyPairInput(_files.Before, null, coarse, null, null), null, CancellationToken.None);
-
-        Assert.False(r.IsOk);
-        Assert.Equal(ChangeFailureCodes.GsdMismatch, r.Failure.Code);
+        Assert.Equal(ChangeFailureCodes.GsdMismatch, FailureOfOrthosOnly(coarse));
     }
 
     [Theory]

@@ -60,6 +60,21 @@ public sealed class ComponentValidatorTests
     [Fact] public void UnknownClassInCode() => Assert.Equal("class_unknown", Reject(Row("4104820199000001")));
     [Fact] public void ClassColumnDisagreesWithCode() => Assert.Equal("class_mismatch", Reject(Row(cls: "0118")));
     [Fact] public void ExtensionClassIsAccepted() => Assert.True(Validator.Validate(Row("4104822101000001"), Today).IsOk);
+
+    [Fact]
+    public void TaxonomyKnowsComponentMinorsByTheirFourDigits_NotEventClassesMajorsOrMalformedDigits()
+    {
+        var taxonomy = new Taxonomy([
+            new ComponentClass(ClassCode.Parse("C0101").Value, "公用设施", "上水井盖", false, null),
+            new ComponentClass(ClassCode.Parse("E0102").Value, "市容环境", "暴露垃圾", false, null),
+        ]);
+
+        Assert.True(taxonomy.ContainsComponentMinor("0101"));
+        Assert.False(taxonomy.ContainsComponentMinor("0102")); // an event class of those digits
+        Assert.False(taxonomy.ContainsComponentMinor("0118"));
+        Assert.False(taxonomy.ContainsComponentMinor("01a1"));
+        Assert.False(taxonomy.ContainsComponentMinor("101"));
+    }
     [Fact] public void OutsideTheCity() => Assert.Equal("outside_city", Reject(Row(wkt: "POINT (113.5 34.5)")));
     [Fact] public void SelfIntersectingPolygon() => Assert.Equal("invalid_geometry",
         Reject(Row("4104820603000001", "POLYGON ((112.83 34.155, 112.84 34.165, 112.84 34.155, 112.83 34.165, 112.83 34.155))")));

@@ -85,8 +85,7 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
         var points = await ImportRandomPointsAsync(census, 30_000, firstSerial: 1, seed: 1); // over the index-drop threshold
 
         using var c = OpenReadOnly(path);
-        Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
-        Assert.Equal(30_000L, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
+        AssertRtreeHolds(c, 30_000L);
         foreach (var name in new[] { "ix_components_status", "ix_components_grid", "components_check_insert", "components_check_update", "rtree_components_geom_insert" })
             Assert.Equal(1L, Scalar(c, $"SELECT count(*) FROM sqlite_master WHERE name = '{name}';"));
         Assert.Equal(0L, Scalar(c, "SELECT count(*) FROM component_grids;")); // points: their one grid is grid_code
@@ -115,8 +114,7 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
         await ImportRandomPointsAsync(census, 5_000, firstSerial: 1_001, seed: 3); // larger than the table: packed rebuild
         await ImportRandomPointsAsync(census, 10, firstSerial: 6_001, seed: 4);    // small: inserted into the tree
         using var c = OpenReadOnly(path);
-        Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
-        Assert.Equal(6_010L, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
+        AssertRtreeHolds(c, 6_010L);
         Assert.Equal(0L, Scalar(c, "SELECT count(*) FROM components k LEFT JOIN rtree_components_geom r ON r.id = k.fid WHERE r.id IS NULL;"));
     }
 
@@ -135,8 +133,7 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
         }
         using var c = OpenReadOnly(path);
         Assert.Equal(1_000L, Scalar(c, "SELECT count(*) FROM components;"));
-        Assert.Equal(1_000L, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
-        Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
+        AssertRtreeHolds(c, 1_000L);
         Assert.Equal(5L, Scalar(c, """
             SELECT count(*) FROM sqlite_master WHERE name IN ('ix_components_status', 'ix_components_grid', 'components_check_insert', 'components_check_update', 'rtree_components_geom_insert');
             """));
@@ -176,8 +173,7 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
         Assert.Equal(rows + 1L + lines, (await census.StatisticsAsync()).Sum(r => r.Count)); // a line counts in both grids
         using var c = OpenReadOnly(path);
         Assert.Equal(2L * lines, Scalar(c, "SELECT count(*) FROM component_grids;"));
-        Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
-        Assert.Equal(rows + 1L, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
+        AssertRtreeHolds(c, rows + 1L);
         Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check;"));
     }
 
@@ -200,8 +196,7 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
         }
         Assert.Equal(rows, await census.CountAsync());
         using var c = OpenReadOnly(path);
-        Assert.Equal((long)rows, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
-        Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
+        AssertRtreeHolds(c, (long)rows);
         Assert.Equal(2L, Scalar(c, "SELECT count(*) FROM sqlite_master WHERE name IN ('ix_components_status', 'ix_components_grid');"));
         Assert.Equal("ok", Scalar(c, "PRAGMA integrity_check;"));
     }
@@ -421,6 +416,13 @@ public sealed class GeoPackageCensusStoreTests : CensusStoreContract, IDisposabl
         var c = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
         c.Open();
         return c;
+    }
+
+    /// <summary>The packed R*Tree passes SQLite's own check and holds one box per component.</summary>
+    private static void AssertRtreeHolds(SqliteConnection c, long components)
+    {
+        Assert.Equal("ok", Scalar(c, "SELECT rtreecheck('rtree_components_geom');"));
+        Assert.Equal(components, Scalar(c, "SELECT count(*) FROM rtree_components_geom;"));
     }
 
     private static object? Scalar(SqliteConnection c, string sql)
