@@ -48,8 +48,18 @@ public sealed class Taxonomy
     }
 
     /// <summary>True when the four digits (major + minor, e.g. <c>0101</c>) name a component minor class here.</summary>
-    public bool ContainsComponentMinor(ReadOnlySpan<char> fourDigits) =>
-        fourDigits.Length == 4 && int.TryParse(fourDigits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && _componentMinors[n];
+    public bool ContainsComponentMinor(ReadOnlySpan<char> fourDigits)
+    {
+        if (fourDigits.Length != 4) return false;
+        var n = 0;
+        foreach (var ch in fourDigits)
+        {
+            if (ch is < '0' or > '9') return false;
+            n = n * 10 + (ch - '0');
+        }
+
+        return _componentMinors[n];
+    }
 
     public IReadOnlyList<ComponentClass> Classes { get; }
 
